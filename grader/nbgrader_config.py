@@ -1,0 +1,26 @@
+"""nbgrader configuration for this course.
+
+Solutions are nbgrader's *source*, the student labs its *release*. Everything nbgrader
+creates while grading (gradebook, submissions, autograded copies, feedback) lives under
+the git-ignored ``grading/`` folder so that it never mixes with the course material.
+"""
+from pathlib import Path
+
+c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
+
+course_root = Path(__file__).resolve().parent.parent
+
+c.CourseDirectory.course_id = "dl-course"
+c.CourseDirectory.root = str(course_root)
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "labs"
+c.CourseDirectory.submitted_directory = "grading/submitted"
+c.CourseDirectory.autograded_directory = "grading/autograded"
+c.CourseDirectory.feedback_directory = "grading/feedback"
+c.CourseDirectory.db_url = f"sqlite:///{course_root / 'grading' / 'gradebook.db'}"
+
+# Student labs: a clear stub where the solution was, outputs cleared.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearOutputNotebook.enabled = True
+# Labs may train models: give a cell up to five minutes before nbgrader gives up on it.
+c.ExecutePreprocessor.timeout = 300
