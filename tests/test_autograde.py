@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
@@ -11,27 +12,39 @@ from conftest import ASSIGNMENTS, LABS, SOLUTIONS, notebook_path
 from grader.course import load_course_config
 from grader.release import release
 
+SUBMISSIONS = {"perfect": SOLUTIONS, "untouched": LABS}
+
 
 @pytest.fixture(scope="module")
-def graded_course(tmp_path_factory):
-    """A scratch course where two students handed in every lab: one the solution, one the untouched lab."""
-    course = tmp_path_factory.mktemp("course")
-    shutil.copytree(SOLUTIONS, course / "solutions")
-    config = load_course_config()
-    config.CourseDirectory.root = str(course)
-    config.CourseDirectory.db_url = f"sqlite:///{course / 'grading' / 'gradebook.db'}"
-    release(config)
-    for student, source in (("perfect", SOLUTIONS), ("untouched", LABS)):
-        for assignment in ASSIGNMENTS:
-            target = course / "grading" / "submitted" / student / assignment
-            target.mkdir(parents=True)
-            shutil.copy(notebook_path(source, assignment), target)
-    api = NbGraderAPI(config=config)
-    for assignment in ASSIGNMENTS:
-        for student in ("perfect", "untouched"):
-            outcome = api.autograde(assignment, student, force=True, create=True)
-            assert outcome["success"], f"autograding {student}/{assignment} failed:\n{outcome['log']}"
-    return config.CourseDirectory.db_url
+def scratch_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("courses")
+
+
+@pytest.fixture(scope="module")
+def graded(scratch_root):
+    """Grade an assignment once, in a scratch course where one student handed in the solution
+    and another the untouched lab; returns the gradebook URL. Cached per assignment."""
+    cache: dict[str, str] = {}
+
+    def grade(assignment: str) -> str:
+        if assignment not in cache:
+            course = scratch_root / assignment
+            shutil.copytree(SOLUTIONS / assignment, course / "solutions" / assignment)
+            config = load_course_config()
+            config.CourseDirectory.root = str(course)
+            config.CourseDirectory.db_url = f"sqlite:///{course / 'grading' / 'gradebook.db'}"
+            release(config, [assignment])
+            api = NbGraderAPI(config=config)
+            for student, source in SUBMISSIONS.items():
+                target = course / "grading" / "submitted" / student / assignment
+                target.mkdir(parents=True)
+                shutil.copy(notebook_path(source, assignment), target)
+                outcome = api.autograde(assignment, student, force=True, create=True)
+                assert outcome["success"], f"autograding {student}/{assignment} failed:\n{outcome['log']}"
+            cache[assignment] = config.CourseDirectory.db_url
+        return cache[assignment]
+
+    return grade
 
 
 def grades(db_url: str, assignment: str, student: str) -> list[tuple[str, float, float]]:
@@ -44,8 +57,8 @@ def grades(db_url: str, assignment: str, student: str) -> list[tuple[str, float,
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_solution_earns_full_marks(graded_course, assignment):
-    cells = grades(graded_course, assignment, "perfect")
+def test_solution_earns_full_marks(graded, assignment):
+    cells = grades(graded(assignment), assignment, "perfect")
     assert cells, f"{assignment} has no graded cells"
     lost = [(name, score, maximum) for name, score, maximum in cells if score != maximum]
     assert not lost, f"the solution of {assignment} loses points on {lost}"
@@ -53,6 +66,6 @@ def test_solution_earns_full_marks(graded_course, assignment):
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_untouched_lab_earns_nothing(graded_course, assignment):
-    earned = [(name, score) for name, score, _ in grades(graded_course, assignment, "untouched") if score != 0]
+def test_untouched_lab_earns_nothing(graded, assignment):
+    earned = [(name, score) for name, score, _ in grades(graded(assignment), assignment, "untouched") if score != 0]
     assert not earned, f"an untouched {assignment} earns points on {earned}: those tests cannot fail"
