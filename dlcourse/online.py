@@ -8,7 +8,7 @@ Environment variables:
 
 ``DLCOURSE_MIRROR``
     Base URL of a classroom mirror. When set, every file is fetched from
-    ``<mirror>/<file name>`` (for example ``http://10.0.0.5:8000/mnist.npz``) instead of its
+    ``<mirror>/<file name>`` (for example ``http://classroom-server:8000/mnist.npz``) instead of its
     origin. A ``file://`` URL of a shared folder works too. The hash is checked either way.
 ``DLCOURSE_CACHE``
     Folder of the download cache. Default: Keras's own (``$KERAS_HOME`` or ``~/.keras``),
@@ -174,7 +174,10 @@ def fetch(fname: str) -> Path:
     target = cache / remote.subdir / fname
     # get_file silently switches to /tmp/.keras when the cache folder is missing or
     # read-only; create it, and refuse a read-only one, so files land where we say.
-    cache.mkdir(parents=True, exist_ok=True)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # reported just below
     if not os.access(cache, os.W_OK):
         raise DatasetUnavailableError(
             f"{remote.dataset}: the cache folder {cache} is not writable; "
@@ -191,14 +194,15 @@ def fetch(fname: str) -> Path:
     except Exception as exc:
         # get_file deletes what it fetched when the transfer fails, but leaves a file
         # whose hash does not match: a file still there means a corrupt download.
+        from_mirror = url != remote.origin
         if target.exists() and not _hash_matches(target, remote.file_hash):
             target.unlink()
+            advice = f"check the file on the mirror set in {MIRROR_ENV}" if from_mirror else "try again"
             raise DatasetUnavailableError(
                 f"{remote.dataset}: the download of {fname} from {url} was corrupt "
-                f"(hash mismatch) and has been deleted; try again"
-                + (f", or check the copy on the mirror {MIRROR_ENV}." if url != remote.origin else ".")
+                f"(hash mismatch) and has been deleted. To fix: {advice}."
             ) from None
-        if url != remote.origin:
+        if from_mirror:
             advice = f"check the mirror set in {MIRROR_ENV}, unset it to use the origin"
         else:
             advice = f"connect to the internet, set {MIRROR_ENV} to a classroom mirror"
