@@ -28,8 +28,10 @@ $(READY): requirements.txt pyproject.toml
 
 setup: $(READY) ## Create .venv with the pinned packages and register the course kernel
 
+# Extra server options, e.g. make lab LAB_ARGS="--no-browser --port=8899"
+LAB_ARGS ?=
 lab: $(READY) ## Open JupyterLab on the labs
-	$(BIN)/jupyter lab --ServerApp.root_dir=labs
+	$(BIN)/jupyter lab --ServerApp.root_dir=labs $(LAB_ARGS)
 
 test: $(READY) ## Run every test: helpers, datasets, notebooks, autograding, server
 	$(BIN)/python -m pytest
