@@ -24,3 +24,6 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearOutputNotebook.enabled = True
 # Labs may train models: give a cell up to five minutes before nbgrader gives up on it.
 c.ExecutePreprocessor.timeout = 300
+
+# The grader's sandbox: what student kernels may read besides the system and their Python.
+c.GraderSandbox.readonly_paths = ["dlcourse", "datasets"]

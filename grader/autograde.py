@@ -1,0 +1,219 @@
+"""Autograde an assignment: parallel workers, a single gradebook writer, resumable.
+
+State lives in a ``.grader`` folder beside the gradebook::
+
+    .grader/<assignment>/jobs/<student>.json       the job a worker runs (and its .log)
+    .grader/<assignment>/results/<student>/        executed notebooks + result.json (worker)
+    .grader/<assignment>/graded/<student>.json     written after the gradebook commit
+
+A submission is skipped when its ``graded`` record has the fingerprint (hash of the
+submitted files) it has now; a complete ``result.json`` with that fingerprint is recorded
+without executing again. Every file appears by atomic rename, and the gradebook is
+sqlite written by one process, so killing the run at any moment loses at most the
+notebooks being executed, and re-recording a submission replaces its grades (nbgrader's
+``update_or_create``) rather than duplicating them.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config import Config
+from tqdm import tqdm
+
+from grader.course import course_root
+from grader.pool import Executor, LocalProcessPool
+from grader.record import GradebookWriter
+from grader.sandbox import Limits, default_readonly_paths, python_of_kernel, resolve_mode
+from grader.worker import GradingJob, write_atomically
+
+
+@dataclass
+class SubmissionOutcome:
+    """What became of one student's submission."""
+
+    student: str
+    status: str                      # graded | skipped | failed
+    score: float | None = None
+    max_score: float | None = None
+    reason: str | None = None
+
+
+@dataclass
+class AutogradeReport:
+    assignment: str
+    sandbox: str
+    warning: str | None = None
+    seconds: float = 0.0
+    outcomes: list[SubmissionOutcome] = field(default_factory=list)
+
+
+def state_dir(config: Config) -> Path:
+    """The grader's bookkeeping folder: beside the sqlite gradebook, else in the course root."""
+    db_url: str = CourseDirectory(config=config).db_url
+    if db_url.startswith("sqlite:///"):
+        return Path(db_url.removeprefix("sqlite:///")).parent / ".grader"
+    return course_root(config) / ".grader"
+
+
+def fingerprint(folder: Path) -> str:
+    """Hash of every file of a submission (names and contents)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def limits_from_config(config: Config, timeout: float | None) -> Limits:
+    """Default limits, overridden by ``c.GraderLimits.<name>`` and ``--timeout``."""
+    limits = Limits()
+    for name, value in config.get("GraderLimits", {}).items():
+        setattr(limits, name, int(value))
+    if timeout:
+        limits.notebook_seconds = int(timeout)
+        limits.cell_seconds = min(limits.cell_seconds, int(timeout))
+    return limits
+
+
+def snapshot_gradebook(db_url: str, target: Path) -> str:
+    """A consistent read-only copy of a sqlite gradebook for the workers."""
+    if not db_url.startswith("sqlite:///"):
+        return db_url
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(".tmp")
+    source = sqlite3.connect(db_url.removeprefix("sqlite:///"))
+    copy = sqlite3.connect(temporary)
+    with copy:
+        source.backup(copy)
+    source.close()
+    copy.close()
+    os.replace(temporary, target)
+    return f"sqlite:///{target}"
+
+
+def submission_score(db_url: str, assignment: str, student: str) -> tuple[float, float]:
+    with Gradebook(db_url) as gradebook:
+        submission = gradebook.find_submission(assignment, student)
+        return submission.score, submission.max_score
+
+
+def autograde(config: Config, assignment: str, students: list[str] | None = None, jobs: int | None = None,
+              timeout: float | None = None, sandbox: str = "auto", force: bool = False,
+              executor: Executor | None = None, progress: bool = True) -> AutogradeReport:
+    """Grade every (or the given) submission of ``assignment``; see the module docstring."""
+    started = time.monotonic()
+    coursedir = CourseDirectory(config=config)
+    mode, warning = resolve_mode(sandbox)
+    report = AutogradeReport(assignment, mode, warning)
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+        try:
+            notebooks = [nb.name for nb in gradebook.find_assignment(assignment).notebooks]
+        except MissingEntry:
+            raise ValueError(f"{assignment} is not in the gradebook: release it first") from None
+    submitted = Path(coursedir.format_path(coursedir.submitted_directory, "*", assignment)).parent.parent
+    available = sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir()) if submitted.is_dir() else []
+    if students:
+        missing = sorted(set(students) - set(available))
+        report.outcomes += [SubmissionOutcome(s, "failed", reason="no submission") for s in missing]
+        available = [s for s in available if s in students]
+
+    state = state_dir(config) / assignment
+    limits = limits_from_config(config, timeout)
+    readonly: list[str] = []
+    if mode == "bwrap":
+        kernel_names = {_kernel_name(coursedir, assignment, n) for n in notebooks}
+        extra = [str(course_root(config) / p) for p in config.get("GraderSandbox", {}).get("readonly_paths", [])]
+        readonly = sorted({p for name in kernel_names for p in default_readonly_paths(python_of_kernel(name), extra)})
+    snapshot_url = snapshot_gradebook(coursedir.db_url, state / "gradebook-snapshot.db")
+
+    to_execute: list[Path] = []
+    to_record: list[str] = []
+    fingerprints: dict[str, str] = {}
+    for student in available:
+        folder = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
+        fingerprints[student] = fingerprint(folder)
+        if not force and _read_json(state / "graded" / f"{student}.json").get("fingerprint") == fingerprints[student]:
+            report.outcomes.append(SubmissionOutcome(student, "skipped", *submission_score(coursedir.db_url, assignment, student),
+                                                     reason="already graded"))
+            continue
+        if not force and _read_json(state / "results" / student / "result.json").get("fingerprint") == fingerprints[student]:
+            to_record.append(student)
+            continue
+        job = GradingJob(
+            assignment=assignment, student=student, notebooks=notebooks, submission_dir=str(folder),
+            source_dir=coursedir.format_path(coursedir.source_directory, ".", assignment),
+            ignore=list(coursedir.ignore), db_url=snapshot_url, course_id=coursedir.course_id,
+            result_dir=str(state / "results" / student), scratch_root=str(state / "scratch"),
+            fingerprint=fingerprints[student], sandbox_mode=mode, readonly_paths=readonly,
+            limits=vars(limits))
+        job_file = state / "jobs" / f"{student}.json"
+        job.save(job_file)
+        to_execute.append(job_file)
+
+    writer = GradebookWriter(config, state / "staged")
+    executor = executor or LocalProcessPool(jobs or os.cpu_count() or 1,
+                                            job_timeout=limits.notebook_seconds * max(1, len(notebooks)) + 120)
+    bar = tqdm(total=len(to_record) + len(to_execute), desc=f"autograde {assignment}", unit="submission",
+               disable=not progress, file=sys.stderr, dynamic_ncols=True)
+    failures = 0
+
+    def finish(student: str, crash: str | None = None) -> None:
+        nonlocal failures
+        outcome = _record(writer, coursedir, assignment, student, state, fingerprints[student], crash)
+        report.outcomes.append(outcome)
+        failures += outcome.status == "failed"
+        bar.set_postfix(failed=failures)
+        bar.update()
+
+    for student in to_record:
+        finish(student)
+    for result in executor.run(to_execute):
+        finish(result.job_file.stem, None if result.ok else result.reason)
+    bar.close()
+    report.seconds = time.monotonic() - started
+    report.outcomes.sort(key=lambda o: o.student)
+    return report
+
+
+def _record(writer: GradebookWriter, coursedir: CourseDirectory, assignment: str, student: str,
+            state: Path, expected_fingerprint: str, crash: str | None) -> SubmissionOutcome:
+    """Write one executed submission into the gradebook, or record why it could not be."""
+    result_dir = state / "results" / student
+    result = _read_json(result_dir / "result.json")
+    if crash or result.get("fingerprint") != expected_fingerprint:
+        reason = crash or "the worker left no result"
+        write_atomically(state / "failed" / f"{student}.json", json.dumps({"reason": reason}))
+        return SubmissionOutcome(student, "failed", reason=reason)
+    executed = [name for name, entry in result["notebooks"].items() if entry["status"] == "executed"]
+    error = writer.record(assignment, student, Path(coursedir.format_path(coursedir.submitted_directory, student, assignment)),
+                          result_dir, executed)
+    if error:
+        write_atomically(state / "failed" / f"{student}.json", json.dumps({"reason": error}))
+        return SubmissionOutcome(student, "failed", reason=error)
+    notes = [f"{name}: {entry['reason']}" for name, entry in result["notebooks"].items() if entry.get("reason")]
+    record = {"fingerprint": expected_fingerprint, "notes": notes, "recorded": time.time()}
+    write_atomically(state / "graded" / f"{student}.json", json.dumps(record, indent=1))
+    (state / "failed" / f"{student}.json").unlink(missing_ok=True)
+    score, max_score = submission_score(coursedir.db_url, assignment, student)
+    return SubmissionOutcome(student, "graded", score, max_score, "; ".join(notes) or None)
+
+
+def _kernel_name(coursedir: CourseDirectory, assignment: str, notebook: str) -> str:
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+        spec = gradebook.find_notebook(notebook, assignment).kernelspec
+    return json.loads(spec).get("name", "python3") if spec else "python3"
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}

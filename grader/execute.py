@@ -1,0 +1,168 @@
+"""Execute a sanitized submission in a sandboxed kernel, deciding test verdicts robustly.
+
+Student cells run as they are. Instructor test cells (nbgrader grade cells with code)
+run through the in-kernel guard (``grader.kernel_guard``): it restores the pristine
+interpreter, runs the test code and, only if it completes, publishes a fresh secret
+token. The verdict is the token's presence, not the look of the outputs: a failed test
+always ends with an ``error`` output (added here if the submission hid it), so nbgrader's
+own ``SaveAutoGrades`` scores it 0; a passed test never carries one.
+"""
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+from nbgrader import utils as nbgrader_utils
+
+from grader import kernel_guard
+from grader.sandbox import SandboxedKernelManager, SandboxSettings
+
+GUARD_SOURCE = Path(kernel_guard.__file__).read_text()
+
+
+@dataclass
+class ExecutionReport:
+    """What happened while a notebook ran."""
+
+    seconds: float = 0.0
+    kernel_start_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    verdicts: dict[str, bool] = field(default_factory=dict)
+
+
+def is_test_cell(cell: NotebookNode) -> bool:
+    """An autograded test: an nbgrader grade cell with code that is not a solution."""
+    return (cell.cell_type == "code" and nbgrader_utils.is_grade(cell)
+            and not nbgrader_utils.is_solution(cell))
+
+
+class CappedOutputClient(NotebookClient):
+    """nbclient's client, keeping at most ``output_bytes`` of output per cell."""
+
+    output_bytes: int = 2 * 1024**2
+
+    def output(self, outs, msg, display_id, cell_index):
+        used = getattr(self, "_used", {})
+        self._used = used
+        size = len(str(msg.get("content", "")))
+        used[cell_index] = used.get(cell_index, 0) + size
+        if used[cell_index] > self.output_bytes:
+            if used[cell_index] - size <= self.output_bytes:
+                outs.append(new_output("stream", name="stdout",
+                                       text=f"\n[grader: output beyond {self.output_bytes} bytes discarded]\n"))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def _failure(ename: str, message: str) -> NotebookNode:
+    return new_output("error", ename=ename, evalue=message, traceback=[f"{ename}: {message}"])
+
+
+def _settle_verdict(cell: NotebookNode, token: str) -> bool:
+    """Remove verdict displays from a test cell's outputs; True if the right token came."""
+    passed = False
+    kept = []
+    for output in cell.outputs:
+        data = output.get("data", {}) if output.output_type == "display_data" else {}
+        if kernel_guard.VERDICT_MIME in data:
+            passed = passed or data[kernel_guard.VERDICT_MIME] == token
+            continue
+        kept.append(output)
+    if passed:
+        kept = [output for output in kept if output.output_type != "error"]
+    elif not any(output.output_type == "error" for output in kept):
+        kept.append(_failure("TestFailed", "the test did not run to completion"))
+    cell.outputs = kept
+    return passed
+
+
+async def _run_silently(client: NotebookClient, code: str, timeout: float) -> dict | None:
+    """Run grader code in the kernel without a cell; return its reply (None on timeout)."""
+    msg_id = client.kc.execute(code, silent=True, store_history=False)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            reply = await client.kc.shell_channel.get_msg(timeout=1)
+        except Exception:  # noqa: BLE001 - queue.Empty: keep waiting, but notice a dead kernel
+            if not await client.km.is_alive():
+                raise DeadKernelError("Kernel died")
+            continue
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return reply
+    return None
+
+
+async def _execute(nb: NotebookNode, workdir: Path, sandbox: SandboxSettings) -> ExecutionReport:
+    report = ExecutionReport()
+    limits = sandbox.limits
+    km = SandboxedKernelManager(kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"))
+    km.prepare(workdir, sandbox)
+    client = CappedOutputClient(nb, km=km, timeout=limits.cell_seconds, allow_errors=True,
+                                interrupt_on_timeout=False, shutdown_kernel="immediate",
+                                resources={"metadata": {"path": str(workdir)}})
+    client.output_bytes = limits.output_bytes
+    guard_name = "_grader_guard_" + secrets.token_hex(8)
+    started = time.monotonic()
+    deadline = started + limits.notebook_seconds
+    stopped: str | None = None
+    first_unrun = 0
+    async with client.async_setup_kernel():
+        report.kernel_start_seconds = time.monotonic() - started
+        setup = (f"(lambda ns: (exec(compile({GUARD_SOURCE!r}, '<grader guard>', 'exec'), ns), "
+                 f"ns['install']({guard_name!r})))({{'__name__': {guard_name!r}}})")
+        reply = await _run_silently(client, setup, timeout=120)
+        if reply is None or reply["content"]["status"] != "ok":
+            stopped = "the grader could not prepare the kernel"
+            report.notes.append(f"{stopped}: {reply and reply['content'].get('evalue')}")
+        for index, cell in enumerate(nb.cells):
+            if stopped:
+                break
+            first_unrun = index + 1
+            if cell.cell_type != "code":
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                stopped = f"the notebook exceeded its time limit of {limits.notebook_seconds} s"
+                first_unrun = index
+                break
+            client.timeout = int(max(1, min(limits.cell_seconds, remaining)))
+            test = is_test_cell(cell)
+            token = secrets.token_hex(16)
+            original = cell.source
+            try:
+                if test:
+                    await _run_silently(client, f"__import__('sys').modules[{guard_name!r}].guard.restore()", 30)
+                    label = f"<test {cell.metadata['nbgrader']['grade_id']}>"
+                    cell.source = (f"__import__('sys').modules[{guard_name!r}].run_test("
+                                   f"{original!r}, {label!r}, {token!r})")
+                await client.async_execute_cell(cell, index)
+            except CellTimeoutError:
+                stopped = f"cell {index} ran longer than {client.timeout} s; the kernel was stopped"
+                cell.outputs.append(_failure("CellTimeoutError", stopped))
+            except DeadKernelError:
+                stopped = f"the kernel died in cell {index} (exit, crash or memory limit)"
+                cell.outputs.append(_failure("DeadKernelError", stopped))
+            finally:
+                cell.source = original
+            if test:
+                report.verdicts[cell.metadata["nbgrader"]["grade_id"]] = _settle_verdict(cell, token)
+    if stopped:
+        report.notes.append(stopped)
+        for cell in nb.cells[first_unrun:]:
+            if is_test_cell(cell):
+                cell.outputs = [_failure("NotExecuted", f"not run: {stopped}")]
+                report.verdicts[cell.metadata["nbgrader"]["grade_id"]] = False
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def execute_notebook(nb: NotebookNode, workdir: Path, sandbox: SandboxSettings) -> ExecutionReport:
+    """Run ``nb`` in place (outputs are written into it) inside ``workdir``'s sandbox."""
+    return asyncio.run(_execute(nb, workdir, sandbox))

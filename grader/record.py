@@ -1,0 +1,69 @@
+"""The single writer: put a worker's executed notebooks into nbgrader's gradebook.
+
+This is ``nbgrader autograde`` itself (``NbGraderAPI.autograde``) with two changes made
+through its configuration: it reads the worker's executed notebooks from a staging
+folder instead of the raw submission, and its execute step is gone (the notebooks are
+already executed and sanitized). nbgrader still creates the student and submission,
+reads the timestamp, computes late penalties, scores every cell with
+``SaveAutoGrades`` and writes the autograded copy. A notebook the worker could not read
+is left out of the staging folder, so nbgrader scores it 0 as a missing notebook.
+"""
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.api import Gradebook
+from nbgrader.apps import NbGraderAPI
+from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades
+from traitlets.config import Config
+
+
+class GradebookWriter:
+    """Records executed submissions of one course, one at a time."""
+
+    def __init__(self, config: Config, staging_root: Path) -> None:
+        self.staging_root = staging_root
+        writer_config = copy.deepcopy(config)
+        writer_config.CourseDirectory.submitted_directory = str(staging_root)
+        writer_config.Autograde.sanitize_preprocessors = []
+        writer_config.Autograde.autograde_preprocessors = [
+            IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+            AssignLatePenalties, CheckCellMetadata]
+        self.api = NbGraderAPI(config=writer_config)
+
+    def record(self, assignment: str, student: str, submission_dir: Path, result_dir: Path,
+               executed: list[str]) -> str | None:
+        """Grade one submission from its executed notebooks; return an error or None."""
+        if not executed:
+            return self.record_zero(assignment, student, submission_dir)
+        staged = Path(self.api.coursedir.format_path(str(self.staging_root), student, assignment))
+        shutil.rmtree(staged, ignore_errors=True)
+        staged.mkdir(parents=True)
+        timestamp = submission_dir / "timestamp.txt"
+        if timestamp.exists():
+            shutil.copy(timestamp, staged / "timestamp.txt")
+        for notebook in executed:
+            shutil.copy(result_dir / f"{notebook}.ipynb", staged / f"{notebook}.ipynb")
+        outcome = self.api.autograde(assignment, student, force=True, create=True)
+        shutil.rmtree(staged, ignore_errors=True)
+        if not outcome["success"]:
+            return f"nbgrader could not record the grades: {outcome.get('error') or outcome['log'][-500:]}"
+        return None
+
+    def record_zero(self, assignment: str, student: str, submission_dir: Path) -> str | None:
+        """No notebook could be run: score every cell 0, as nbgrader does for missing notebooks."""
+        coursedir = self.api.coursedir
+        timestamp = coursedir.get_existing_timestamp(str(submission_dir))
+        with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+            gradebook.update_or_create_student(student)
+            options = {"timestamp": timestamp} if timestamp else {}
+            submission = gradebook.update_or_create_submission(assignment, student, **options)
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    grade.auto_score = 0
+                    grade.needs_manual_grade = False
+            gradebook.db.commit()
+        return None

@@ -1,0 +1,221 @@
+"""Launch a student's kernel in a sandbox: bubblewrap, resource limits, IPC transport.
+
+With ``bwrap`` the kernel sees a read-only system (``/usr``, ``/etc``, the kernel's Python
+and the course's helper paths), a private writable copy of the submission's folder and
+nothing else: no network (``--unshare-net``), no course solutions, gradebook, other
+submissions or home folder, its own PID namespace (so a fork bomb dies with it). When
+the grader runs as root the kernel also runs under its own unprivileged user id, so the
+process limit counts only that kernel's processes.
+
+In both modes the kernel gets a scrubbed environment, ``prlimit`` limits (address space,
+processes, CPU time, file size) and talks to the grader over Unix sockets (jupyter's
+``ipc`` transport) whose files live in the scratch folder, so it needs no network.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+
+#: Sandbox modes accepted by ``--sandbox``.
+SANDBOX_MODES = ("auto", "bwrap", "none")
+#: System folders every kernel may read.
+SYSTEM_PATHS = ("/usr", "/etc", "/opt")
+#: Top-level names that are symlinks into /usr on merged-/usr systems (Debian, Ubuntu, Fedora).
+USR_MERGED = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+
+
+class SandboxUnavailable(RuntimeError):
+    """``--sandbox bwrap`` was requested but bubblewrap cannot run here."""
+
+
+@dataclass
+class Limits:
+    """Resource limits of one student kernel."""
+
+    memory_bytes: int = 6 * 1024**3       # address space; TensorFlow alone reserves ~2 GB
+    processes: int = 256                  # threads count too: TensorFlow starts dozens
+    cpu_seconds: int = 1800
+    file_bytes: int = 256 * 1024**2       # largest file the notebook may write
+    output_bytes: int = 2 * 1024**2       # total output the grader keeps per cell
+    notebook_seconds: int = 600           # wall time of a whole notebook
+    cell_seconds: int = 300               # wall time of one cell
+
+
+@dataclass
+class SandboxSettings:
+    """How to launch kernels: ``mode`` is ``bwrap`` or ``none`` (after resolving ``auto``)."""
+
+    mode: str = "none"
+    readonly_paths: list[str] = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)
+
+
+def bwrap_problem() -> str | None:
+    """Why bubblewrap cannot sandbox here, or None when it works."""
+    executable = shutil.which("bwrap")
+    if executable is None:
+        return "bubblewrap is not installed (Debian/Ubuntu: `apt-get install -y bubblewrap`)"
+    try:
+        probe = subprocess.run([executable, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid",
+                                "--dev", "/dev", "--proc", "/proc", "true"],
+                               capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"bwrap failed to start: {error}"
+    if probe.returncode != 0:
+        return f"bwrap cannot create namespaces here: {probe.stderr.strip() or probe.returncode}"
+    return None
+
+
+def resolve_mode(requested: str) -> tuple[str, str | None]:
+    """Turn ``auto``/``bwrap``/``none`` into the mode to use, plus a warning if it fell back."""
+    if requested not in SANDBOX_MODES:
+        raise ValueError(f"unknown sandbox mode {requested!r}; choose one of {SANDBOX_MODES}")
+    if requested == "none":
+        return "none", None
+    problem = bwrap_problem()
+    if problem is None:
+        return "bwrap", None
+    if requested == "bwrap":
+        raise SandboxUnavailable(problem)
+    return "none", (f"WARNING: {problem}. Student code will run WITHOUT a sandbox: it can read the "
+                    "solutions, the gradebook and other submissions and reach the network. "
+                    "Install bubblewrap or pass --sandbox none to silence this warning.")
+
+
+def kernel_python_paths(python: str) -> list[str]:
+    """Folders the kernel's Python needs: its prefixes and every existing sys.path entry."""
+    probe = subprocess.run([python, "-c", "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, *sys.path]))"],
+                           capture_output=True, text=True, check=True, timeout=60)
+    paths = {os.path.realpath(p) for p in json.loads(probe.stdout) if p and os.path.isdir(p)}
+    paths |= {os.path.dirname(os.path.dirname(os.path.realpath(python)))}
+    return sorted(paths)
+
+
+def _minimal_environment(home: Path) -> dict[str, str]:
+    """The kernel's environment: nothing from the instructor's shell (tokens, paths, proxies)."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "TMPDIR": str(home / "tmp"),
+        "LANG": "C.UTF-8",
+        "MPLCONFIGDIR": str(home / ".matplotlib"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+
+
+def _limit_command(limits: Limits, count_processes: bool) -> list[str]:
+    command = ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}",
+               f"--fsize={limits.file_bytes}", "--core=0"]
+    if count_processes:
+        command.append(f"--nproc={limits.processes}")
+    return command + ["--"]
+
+
+def _bwrap_command(scratch: Path, readonly: list[str], uid: int | None) -> list[str]:
+    """bubblewrap arguments exposing the system read-only and only ``scratch`` writable."""
+    command = ["bwrap", "--die-with-parent", "--new-session", "--unshare-net", "--unshare-pid",
+               "--unshare-ipc", "--unshare-uts", "--hostname", "grader",
+               "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm", "--proc", "/proc",
+               "--perms", "1777", "--tmpfs", "/tmp"]
+    for name in USR_MERGED:
+        target = Path("/") / name
+        if target.is_symlink():
+            command += ["--symlink", os.readlink(target), str(target)]
+        elif target.is_dir():
+            command += ["--ro-bind", str(target), str(target)]
+    created: set[str] = {"/", "/tmp", "/dev", "/proc"}
+    for path in [*SYSTEM_PATHS, *readonly, str(scratch)]:
+        if not os.path.exists(path) or path in created:
+            continue
+        for parent in reversed(Path(path).parents):
+            if str(parent) not in created and str(parent) != "/":
+                command += ["--perms", "0755", "--dir", str(parent)]
+                created.add(str(parent))
+        flag = "--bind" if path == str(scratch) else "--ro-bind"
+        command += [flag, path, path]
+        created.add(path)
+    command += ["--chdir", str(scratch)]
+    if uid is not None:
+        # bwrap itself runs as root (it must read the root-only folders it binds); the kernel
+        # drops to an unprivileged user of its own so that --nproc counts only its processes.
+        command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--",
+                    "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                    "--inh-caps=-all", "--bounding-set=-all"]
+    else:
+        command += ["--"]
+    return command
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel runs inside the grader's sandbox.
+
+    Set :attr:`scratch` (the private folder, also the working directory) and
+    :attr:`sandbox` before starting the kernel.
+    """
+
+    scratch: Path
+    sandbox: SandboxSettings
+    kernel_uid: int | None = None
+
+    def prepare(self, scratch: Path, sandbox: SandboxSettings) -> None:
+        """Place the connection file and IPC sockets in the scratch folder."""
+        self.scratch = scratch
+        self.sandbox = sandbox
+        runtime = scratch / ".kernel"
+        runtime.mkdir(parents=True, exist_ok=True)
+        (scratch / ".home" / "tmp").mkdir(parents=True, exist_ok=True)
+        self.transport = "ipc"
+        self.ip = str(runtime / "k")
+        self.connection_file = str(runtime / "connection.json")
+        if sandbox.mode == "bwrap" and os.geteuid() == 0:
+            # a fresh user id per kernel: the process limits of kernels never add up, not
+            # even with the leftovers of a fork bomb that are still being reaped
+            self.kernel_uid = 200000 + secrets.randbelow(1_000_000)
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        home = self.scratch / ".home"
+        kw["env"] = _minimal_environment(home)
+        kw["cwd"] = str(self.scratch)
+        limits = _limit_command(self.sandbox.limits, count_processes=self.kernel_uid is not None)
+        if self.sandbox.mode == "bwrap":
+            if self.kernel_uid is not None:
+                _give_to(self.scratch, self.kernel_uid)
+            wrapper = _bwrap_command(self.scratch, self.sandbox.readonly_paths, self.kernel_uid)
+            if any("ipykernel" in part for part in kernel_cmd):
+                # Inside the PID namespace the grader's PID means nothing: ipykernel would think
+                # its parent exited. --die-with-parent stops the kernel with the grader instead.
+                kernel_cmd = [*kernel_cmd, "--IPKernelApp.parent_handle=0"]
+            kernel_cmd = wrapper + limits + kernel_cmd
+        else:
+            kernel_cmd = ["setpriv", "--pdeathsig", "KILL", *limits, *kernel_cmd]
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+
+
+def _give_to(folder: Path, uid: int) -> None:
+    """Hand the scratch folder to the kernel's user (it must write there, and only there)."""
+    for root, dirs, files in os.walk(folder):
+        os.chown(root, uid, uid)
+        for name in files:
+            os.chown(os.path.join(root, name), uid, uid)
+
+
+def default_readonly_paths(kernel_python: str, extra: list[str]) -> list[str]:
+    """What a sandboxed kernel may read besides the system: its Python and ``extra``."""
+    return sorted({*kernel_python_paths(kernel_python), *(os.path.realpath(p) for p in extra if os.path.exists(p))})
+
+
+def python_of_kernel(kernel_name: str) -> str:
+    """The Python interpreter a kernelspec launches (its argv[0], or this Python)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
+    return argv[0] if argv and os.path.isabs(argv[0]) else sys.executable

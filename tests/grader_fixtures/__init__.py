@@ -1,0 +1,1 @@
+"""Fixtures of the grader's tests: a tiny nbgrader course and its submissions."""

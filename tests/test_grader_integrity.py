@@ -1,0 +1,72 @@
+"""Cheating submissions score 0 where they cheat, an honest one full marks, in the same real run."""
+from __future__ import annotations
+
+import socketserver
+import threading
+
+import pytest
+from nbgrader.api import Gradebook
+
+from grader.autograde import autograde
+from grader.sandbox import bwrap_problem
+from grader_fixtures import quiz
+from grader_fixtures.course import make_course
+
+#: Cheats only a sandbox can stop; without bubblewrap they are not part of the run.
+NEEDS_SANDBOX = {"read-solution", "read-other-student", "network", "fork-bomb"}
+#: Cheats aimed at one exercise (the others are answered honestly): cell -> expected score.
+PARTIAL = {"assert-helpers": {"add-tests": 2, "mean-tests": 3, "scale-tests": 0},
+           "builtins": {"add-tests": 2, "mean-tests": 0, "scale-tests": 2}}
+CHEATS = sorted([
+    "no-tracebacks", "swallow-errors", "assert-helpers", "builtins", "sys-exit", "os-exit", "kill-kernel",
+    "infinite-loop", "memory-bomb", "huge-output", "read-solution", "read-other-student", "network",
+    "fork-bomb", "edit-tests", "delete-tests", "markdown-tests", "broken-json", "future-nbformat"])
+SANDBOX = "bwrap" if bwrap_problem() is None else "none"
+
+
+class _AnswerServer(socketserver.BaseRequestHandler):
+    def handle(self):
+        self.request.sendall("\n\n".join(quiz.HONEST.values()).encode())
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    course = tmp_path_factory.mktemp("course")
+    config, released = make_course(course)
+    server = socketserver.TCPServer(("127.0.0.1", 0), _AnswerServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    quiz.write_submission(course, "honest", quiz.answered(released, quiz.HONEST))
+    quiz.write_submission(course, "untouched", released)
+    cheats = quiz.cheating_notebooks(released, course, server.server_address[1])
+    for name, content in cheats.items():
+        if SANDBOX == "bwrap" or name not in NEEDS_SANDBOX:
+            quiz.write_submission(course, name, content)
+    report = autograde(config, quiz.ASSIGNMENT, jobs=2, sandbox=SANDBOX, progress=False)
+    server.shutdown()
+    with Gradebook(config.CourseDirectory.db_url) as gradebook:
+        scores = {submission.student.id: {grade.name: grade.score for nb in submission.notebooks for grade in nb.grades}
+                  for submission in gradebook.assignment_submissions(quiz.ASSIGNMENT)}
+    return report, scores, sorted(cheats)
+
+
+def test_every_submission_is_graded_and_the_honest_one_earns_everything(graded):
+    report, scores, _ = graded
+    assert [o for o in report.outcomes if o.status != "graded"] == []
+    assert scores["honest"] == quiz.POINTS
+
+
+def test_untouched_lab_earns_nothing(graded):
+    assert set(graded[1]["untouched"].values()) == {0}
+
+
+@pytest.mark.parametrize("cheat", CHEATS)
+def test_cheat_scores_zero_where_it_cheats(graded, cheat):
+    _, scores, _ = graded
+    if cheat not in scores:
+        pytest.skip(f"needs the bubblewrap sandbox: {bwrap_problem()}")
+    expected = PARTIAL.get(cheat, {cell: 0 for cell in quiz.POINTS})
+    assert scores[cheat] == expected
+
+
+def test_every_cheat_of_the_fixture_is_checked(graded):
+    assert set(CHEATS) == set(graded[2])
