@@ -20,6 +20,7 @@ import json
 import os
 import sqlite3
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,10 @@ from grader.pool import Executor, LocalProcessPool
 from grader.record import GradebookWriter
 from grader.sandbox import Limits, default_readonly_paths, python_of_kernel, resolve_mode
 from grader.worker import GradingJob, write_atomically
+
+
+#: Scratch copies live in a short path: Unix socket paths (the kernel's IPC) are limited to 107 bytes.
+SCRATCH_ROOT = str(Path(tempfile.gettempdir()) / "grader")
 
 
 @dataclass
@@ -151,7 +156,7 @@ def autograde(config: Config, assignment: str, students: list[str] | None = None
             assignment=assignment, student=student, notebooks=notebooks, submission_dir=str(folder),
             source_dir=coursedir.format_path(coursedir.source_directory, ".", assignment),
             ignore=list(coursedir.ignore), db_url=snapshot_url, course_id=coursedir.course_id,
-            result_dir=str(state / "results" / student), scratch_root=str(state / "scratch"),
+            result_dir=str(state / "results" / student), scratch_root=SCRATCH_ROOT,
             fingerprint=fingerprints[student], sandbox_mode=mode, readonly_paths=readonly,
             limits=vars(limits))
         job_file = state / "jobs" / f"{student}.json"

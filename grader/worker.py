@@ -101,8 +101,8 @@ def sanitize(nb: nbformat.NotebookNode, job: GradingJob, notebook: str) -> nbfor
 
 def prepare_scratch(job: GradingJob) -> Path:
     """A private copy of the submission's folder, with the instructor's non-notebook files."""
-    Path(job.scratch_root).mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(dir=job.scratch_root, prefix=f"{job.student}-"))
+    Path(job.scratch_root).mkdir(parents=True, exist_ok=True, mode=0o711)
+    scratch = Path(tempfile.mkdtemp(dir=job.scratch_root, prefix="s-"))
     os.chmod(scratch, 0o755)
     workdir = scratch / "work"
     shutil.copytree(job.submission_dir, workdir, ignore=shutil.ignore_patterns("*.ipynb", "timestamp.txt"))
