@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from grader.course import load_course_config
+from grader.course import course_root, load_course_config
 from grader.release import release
 
 
@@ -31,6 +31,35 @@ def _autograde(args: argparse.Namespace) -> int:
     return 1 if any(o.status == "failed" for o in report.outcomes) else 0
 
 
+def _feedback(args: argparse.Namespace) -> int:
+    from grader.feedback import generate_feedback
+
+    config = load_course_config(args.config)
+    written = generate_feedback(config, args.assignment, students=args.student)
+    for student, files in written.items():
+        for path in files:
+            print(f"  {student:24} {path}")
+    print(f"{args.assignment}: feedback for {len(written)} students")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from grader.export import export_grades, grade_table
+
+    config = load_course_config(args.config)
+    output = args.output or course_root(config) / "grading" / "grades.csv"
+    report = export_grades(config, output)
+    print(grade_table(report.rows))
+    print()
+    for summary in report.summaries:
+        mean = "-" if summary.mean is None else f"{summary.mean:.2f}"
+        median = "-" if summary.median is None else f"{summary.median:g}"
+        print(f"{summary.assignment}: {len(summary.scores)} submissions, mean {mean}, median {median} "
+              f"of {summary.max_score:g}; plot {report.plots[summary.assignment]}")
+    print(f"grades: {report.csv}\nsummary: {report.summary_csv}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     parser.add_argument("--config", type=Path, default=None,
@@ -38,14 +67,19 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = commands.add_parser("release", help="generate student labs from the solutions",
-                            description="Regenerate labs/ (nbgrader's release folder) from solutions/ (its source).")
+                            formatter_class=argparse.RawDescriptionHelpFormatter,
+                            description="Regenerate labs/ (nbgrader's release folder) from solutions/ (its source).",
+                            epilog="example:\n  python -m grader release 01-hello-world")
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="assignments to release (default: all)")
     p.set_defaults(run=_release)
 
     p = commands.add_parser("autograde", help="grade submissions in parallel, sandboxed and resumable",
                             description="Execute every submitted notebook of ASSIGNMENT in parallel sandboxed kernels "
                                         "and record the scores in nbgrader's gradebook. Re-running skips what is "
-                                        "already graded; an interrupted run resumes where it stopped.")
+                                        "already graded; an interrupted run resumes where it stopped.",
+                            formatter_class=argparse.RawDescriptionHelpFormatter,
+                            epilog="example:\n  python -m grader autograde 01-hello-world --jobs 2\n"
+                                   "  python -m grader autograde 01-hello-world --student alice --force")
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("--student", action="append", metavar="S", help="grade only this student (repeatable)")
     p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
@@ -54,6 +88,31 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bwrap: bubblewrap sandbox; none: no sandbox; auto: bwrap if it works (default)")
     p.add_argument("--force", action="store_true", help="grade again what is already graded")
     p.set_defaults(run=_autograde)
+
+    p = commands.add_parser(
+        "feedback", help="write HTML feedback per student, without hidden tests",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Write nbgrader's HTML feedback for every autograded submission of ASSIGNMENT into the "
+                    "feedback folder (grading/feedback/<student>/<assignment>/). Hidden tests are removed from "
+                    "the test cells, and a failed test shows only its error's message (e.g. "
+                    "'AssertionError: add(1, 2) should be 3'), never a traceback.",
+        epilog="example:\n  python -m grader feedback 01-hello-world\n"
+               "  python -m grader feedback 01-hello-world --student alice")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--student", action="append", metavar="S", help="only this student (repeatable)")
+    p.set_defaults(run=_feedback)
+
+    p = commands.add_parser(
+        "export", help="write the grades as CSV, with a summary and score plots",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Read every score from nbgrader's gradebook and write OUTPUT (one row per student and "
+                    "assignment: score, max_score, percent, timestamp, late_penalty), OUTPUT-summary.csv "
+                    "(submissions, mean, median, min, max per assignment) and a histogram "
+                    "OUTPUT-<assignment>.png per assignment; print the grade table.",
+        epilog="example:\n  python -m grader export --output grades.csv")
+    p.add_argument("--output", type=Path, default=None, metavar="CSV",
+                   help="where to write the grades (default: grading/grades.csv in the course)")
+    p.set_defaults(run=_export)
     return parser
 
 

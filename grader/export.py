@@ -1,0 +1,128 @@
+"""Export the gradebook: one CSV row per student and assignment, a summary per assignment.
+
+Scores are read through nbgrader's ``Gradebook`` (the same numbers nbgrader's formgrader
+shows, late penalties included). A student who did not submit an assignment gets an
+empty score. Beside the CSV the export writes ``<stem>-summary.csv`` (count, mean,
+median, min, max per assignment) and one histogram per assignment
+(``<stem>-<assignment>.png``).
+"""
+from __future__ import annotations
+
+import csv
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config import Config
+
+COLUMNS = ["student", "assignment", "score", "max_score", "percent", "timestamp", "late_penalty"]
+
+
+@dataclass
+class AssignmentSummary:
+    assignment: str
+    max_score: float
+    scores: list[float]
+
+    @property
+    def mean(self) -> float | None:
+        return statistics.fmean(self.scores) if self.scores else None
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.scores) if self.scores else None
+
+
+@dataclass
+class ExportReport:
+    csv: Path
+    summary_csv: Path
+    plots: dict[str, Path] = field(default_factory=dict)
+    rows: list[dict] = field(default_factory=list)
+    summaries: list[AssignmentSummary] = field(default_factory=list)
+
+
+def read_grades(config: Config) -> tuple[list[dict], list[AssignmentSummary]]:
+    """Every (student, assignment) of the gradebook, and the per-assignment summaries."""
+    coursedir = CourseDirectory(config=config)
+    rows: list[dict] = []
+    summaries: list[AssignmentSummary] = []
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+        students = sorted(student.id for student in gradebook.students)
+        for assignment in sorted(gradebook.assignments, key=lambda a: a.name):
+            summary = AssignmentSummary(assignment.name, assignment.max_score, [])
+            submitted = {s.student.id: s for s in gradebook.assignment_submissions(assignment.name)}
+            for student in students:
+                submission = submitted.get(student)
+                row = {"student": student, "assignment": assignment.name, "max_score": assignment.max_score,
+                       "score": "", "percent": "", "timestamp": "", "late_penalty": ""}
+                if submission is not None:
+                    score = submission.score
+                    row.update(score=score, timestamp=submission.timestamp or "",
+                               late_penalty=submission.late_submission_penalty or 0,
+                               percent=round(100 * score / assignment.max_score, 1) if assignment.max_score else "")
+                    summary.scores.append(score)
+                rows.append(row)
+            summaries.append(summary)
+    return rows, summaries
+
+
+def plot_distribution(summary: AssignmentSummary, path: Path) -> Path:
+    """A labelled histogram of one assignment's scores (matplotlib's Agg backend)."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6, 4))
+    axes = figure.subplots()
+    top = summary.max_score or max(summary.scores, default=1) or 1
+    bins = min(20, max(5, int(top)))
+    axes.hist(summary.scores, bins=bins, range=(0, top), color="#4878cf", edgecolor="white")
+    if summary.scores:
+        axes.axvline(summary.mean, color="black", linestyle="--", label=f"mean {summary.mean:.1f}")
+        axes.axvline(summary.median, color="#d65f5f", linestyle=":", label=f"median {summary.median:.1f}")
+        axes.legend()
+    axes.set_title(f"{summary.assignment}: scores of {len(summary.scores)} submissions")
+    axes.set_xlabel(f"score (out of {top:g})")
+    axes.set_ylabel("students")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    return path
+
+
+def export_grades(config: Config, output: Path) -> ExportReport:
+    """Write the grades CSV, the summary CSV and the plots; return what was written."""
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    rows, summaries = read_grades(config)
+    with open(output, "w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    report = ExportReport(output, output.with_name(f"{output.stem}-summary.csv"), rows=rows, summaries=summaries)
+    with open(report.summary_csv, "w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["assignment", "max_score", "submissions", "mean", "median", "min", "max"])
+        for s in summaries:
+            writer.writerow([s.assignment, s.max_score, len(s.scores),
+                             "" if s.mean is None else round(s.mean, 2), "" if s.median is None else s.median,
+                             min(s.scores, default=""), max(s.scores, default="")])
+    for summary in summaries:
+        report.plots[summary.assignment] = plot_distribution(
+            summary, output.with_name(f"{output.stem}-{summary.assignment}.png"))
+    return report
+
+
+def grade_table(rows: list[dict]) -> str:
+    """Students × assignments as ``score/max`` (``-`` when not submitted), as text."""
+    assignments = sorted({row["assignment"] for row in rows})
+    students = sorted({row["student"] for row in rows})
+    cells = {(r["student"], r["assignment"]): ("-" if r["score"] == "" else f"{r['score']:g}/{r['max_score']:g}")
+             for r in rows}
+    width = max([len("student")] + [len(s) for s in students])
+    columns = [max(len(a), 9) for a in assignments]
+    lines = ["  ".join([f"{'student':{width}}"] + [f"{a:>{w}}" for a, w in zip(assignments, columns)])]
+    for student in students:
+        lines.append("  ".join([f"{student:{width}}"] +
+                               [f"{cells.get((student, a), '-'):>{w}}" for a, w in zip(assignments, columns)]))
+    return "\n".join(lines)

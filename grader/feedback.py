@@ -1,0 +1,75 @@
+"""HTML feedback for students: nbgrader's ``generate_feedback`` without the hidden tests.
+
+nbgrader's feedback shows the autograded notebook as it is, which gives away the hidden
+tests twice: in the test cells' source and in the tracebacks of failed tests (IPython
+prints the failing lines). Here nbgrader's converter runs with two more steps:
+``ClearHiddenTests`` removes the hidden region from every cell's source, and
+:class:`TrimTestErrors` cuts each test cell's outputs down to ``ename: evalue`` of its
+errors (the assertion's message, written for the student) and drops any output that
+mentions the grader's in-kernel guard.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbformat.v4 import new_output
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades, NbGraderPreprocessor
+from traitlets.config import Config
+
+from grader.execute import is_test_cell
+from grader.kernel_guard import VERDICT_MIME
+
+#: Traces of the grader in outputs: the guard's module name, its labels and its verdicts.
+GRADER_TRACES = re.compile(r"_grader_guard_[0-9a-f]+|<grader guard>|<test [^>]*>|" + re.escape(VERDICT_MIME))
+
+
+class TrimTestErrors(NbGraderPreprocessor):
+    """Keep only ``ename: evalue`` of a test cell's errors; drop its other outputs."""
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if not is_test_cell(cell):
+            if cell.cell_type == "code":
+                cell.outputs = [o for o in cell.outputs if not GRADER_TRACES.search(str(o))]
+            return cell, resources
+        trimmed = []
+        for output in cell.get("outputs", []):
+            if output.output_type != "error":
+                continue  # prints of hidden tests (or their values) could reveal them
+            ename = str(output.get("ename", "Error"))
+            evalue = GRADER_TRACES.sub("", str(output.get("evalue", "")))
+            line = f"{ename}: {evalue}" if evalue else ename
+            trimmed.append(new_output("error", ename=ename, evalue=evalue, traceback=[line]))
+        cell.outputs = trimmed
+        return cell, resources
+
+
+def feedback_config(config: Config) -> Config:
+    """The course's configuration with the feedback converter's safe preprocessors."""
+    safe = copy.deepcopy(config)
+    safe.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, TrimTestErrors, CSSHTMLHeaderPreprocessor]
+    return safe
+
+
+def generate_feedback(config: Config, assignment: str, students: list[str] | None = None,
+                      force: bool = True) -> dict[str, list[Path]]:
+    """Write each autograded student's feedback; return student -> HTML files written.
+
+    Raises ``RuntimeError`` with nbgrader's log if it fails.
+    """
+    api = NbGraderAPI(config=feedback_config(config))
+    coursedir: CourseDirectory = api.coursedir
+    autograded = Path(coursedir.format_path(coursedir.autograded_directory, ".", assignment)).parent
+    available = sorted(p.name for p in autograded.iterdir() if (p / assignment).is_dir()) if autograded.is_dir() else []
+    written: dict[str, list[Path]] = {}
+    for student in students or available:
+        outcome = api.generate_feedback(assignment, student, force=force)
+        if not outcome["success"]:
+            raise RuntimeError(f"feedback for {student} failed:\n{outcome.get('error') or outcome['log'][-2000:]}")
+        folder = Path(coursedir.format_path(coursedir.feedback_directory, student, assignment))
+        written[student] = sorted(folder.glob("*.html"))
+    return written
