@@ -60,6 +60,20 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _collect(args: argparse.Namespace) -> int:
+    from grader.collect import collect
+
+    config = load_course_config(args.config)
+    report = collect(config, args.source, args.assignment)
+    for placed in report.placed:
+        print(f"  placed  {placed.student:24} {placed.timestamp}  <- {placed.source}"
+              + (f"  ({placed.note})" if placed.note else ""))
+    for name, reason in report.skipped:
+        print(f"  SKIPPED {name}: {reason}")
+    print(f"{args.assignment}: {len(report.placed)} submissions placed, {len(report.skipped)} files not placed")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     parser.add_argument("--config", type=Path, default=None,
@@ -88,6 +102,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bwrap: bubblewrap sandbox; none: no sandbox; auto: bwrap if it works (default)")
     p.add_argument("--force", action="store_true", help="grade again what is already graded")
     p.set_defaults(run=_autograde)
+
+    from grader import collect as collect_module
+
+    p = commands.add_parser(
+        "collect", help="import submissions from a folder or an LMS zip (Canvas, Moodle, Blackboard)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Copy every submitted notebook found in SOURCE (a folder or a zip downloaded from the LMS) "
+                    "into grading/submitted/<student>/ASSIGNMENT/<notebook>.ipynb with a timestamp.txt, renamed "
+                    "to the assignment's notebook. Every file that cannot be placed is listed with the reason. "
+                    "An existing submission is replaced only by a newer one (and the output says so).\n\n"
+                    "Accepted file names:\n" + collect_module.__doc__.split("::")[1].split("\n\n")[1],
+        epilog="examples:\n  python -m grader collect ~/Downloads/submissions.zip --assignment 01-hello-world\n"
+               "  python -m grader collect handins/ --assignment 01-hello-world")
+    p.add_argument("source", type=Path, metavar="SOURCE", help="folder or .zip with the submissions")
+    p.add_argument("--assignment", required=True, metavar="A", help="the assignment the submissions belong to")
+    p.set_defaults(run=_collect)
 
     p = commands.add_parser(
         "feedback", help="write HTML feedback per student, without hidden tests",
