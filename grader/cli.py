@@ -74,6 +74,14 @@ def _collect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _student_edition(args: argparse.Namespace) -> int:
+    from grader.edition import build_edition
+
+    report = build_edition(args.repo, args.outdir, force=args.force)
+    print(f"student edition: {len(report.files)} files in {report.output}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     parser.add_argument("--config", type=Path, default=None,
@@ -143,6 +151,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, default=None, metavar="CSV",
                    help="where to write the grades (default: grading/grades.csv in the course)")
     p.set_defaults(run=_export)
+
+    p = commands.add_parser(
+        "student-edition", help="write the copy of the course that students clone",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Write OUTDIR: the labs, datasets, helper package dlcourse/, environment files "
+                    "(requirements.txt, environment.yml, pyproject.toml), a Makefile trimmed to the targets "
+                    "students need (help, setup, lab, datasets, clean) and a README without the instructor "
+                    "sections. Solutions, hidden tests, the grader, the test suite and CI files are left out. "
+                    "Only committed files are copied.",
+        epilog="example:\n  python -m grader student-edition ../dl-course-students\n"
+               "  cd ../dl-course-students && git init && git add . && git commit -m 'Course release'")
+    p.add_argument("outdir", type=Path, metavar="OUTDIR", help="new folder to write (outside this repository)")
+    p.add_argument("--repo", type=Path, default=Path(__file__).resolve().parent.parent,
+                   help="the course repository (default: this one)")
+    p.add_argument("--force", action="store_true", help="replace OUTDIR if it exists")
+    p.set_defaults(run=_student_edition)
     return parser
 
 

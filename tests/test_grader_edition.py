@@ -1,0 +1,91 @@
+"""The student edition has everything a student needs and no line of a solution or hidden test."""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader.cli import main
+from grader.edition import trim_makefile
+
+REPO = Path(__file__).resolve().parent.parent
+#: Lines too common to betray anything (they appear in any Python file).
+TRIVIAL = {"pass", "return", "else:", "try:", "finally:", "break", "continue", ")", "]", "}", "return None"}
+
+
+def secret_lines() -> set[str]:
+    """Every non-trivial line between BEGIN/END SOLUTION and BEGIN/END HIDDEN TESTS of every solution.
+
+    A line the solutions also show outside those regions (e.g. a ``with tf.GradientTape() as tape:``
+    demonstrated before the exercise) is public course material, not a secret.
+    """
+    secret, public = set(), set()
+    for path in sorted(REPO.glob("solutions/*/*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            inside = False
+            for line in cell.source.splitlines():
+                line = line.strip()
+                if re.search(r"BEGIN (SOLUTION|HIDDEN TESTS)", line):
+                    inside = True
+                elif re.search(r"END (SOLUTION|HIDDEN TESTS)", line):
+                    inside = False
+                elif inside:
+                    if re.search(r"\w", line) and line not in TRIVIAL and not re.match(r"#|import |from \S+ import ", line):
+                        secret.add(line)
+                else:
+                    public.add(line)
+    return secret - public
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory):
+    output = tmp_path_factory.mktemp("edition") / "dl-course"
+    assert main(["student-edition", str(output)]) == 0
+    return output
+
+
+def test_edition_has_what_students_need(edition):
+    for name in ("Makefile", "README.md", "requirements.txt", "environment.yml", "pyproject.toml",
+                 "dlcourse/__init__.py", "datasets/README.md"):
+        assert (edition / name).is_file(), name
+    labs = sorted(p.relative_to(REPO).as_posix() for p in REPO.glob("labs/*/*.ipynb"))
+    assert labs and all((edition / lab).is_file() for lab in labs)
+    for absent in ("solutions", "grader", "tests", ".ci", ".github", "grading"):
+        assert not (edition / absent).exists(), absent
+
+
+def test_edition_leaks_no_solution_or_hidden_test(edition):
+    secrets = secret_lines()
+    assert secrets, "the solutions should hold solution and hidden-test lines"
+    for path in (p for p in edition.rglob("*") if p.is_file()):
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        if path.suffix == ".ipynb":   # compare cell sources line by line, as JSON escapes them
+            text = "\n".join(c.source for c in nbformat.reads(text, as_version=4).cells)
+        lines = {line.strip() for line in text.splitlines()}
+        # whole lines everywhere; long lines also inside other lines
+        leaked = [line for line in secrets if line in lines or (len(line) >= 25 and line in text)]
+        assert not leaked, f"{path.relative_to(edition)} contains {leaked[:3]}"
+        assert "BEGIN HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text, path
+
+
+def test_edition_makefile_works_without_grader_targets(edition):
+    help_text = subprocess.run(["make", "help"], cwd=edition, capture_output=True, text=True, check=True).stdout
+    assert "make lab" in help_text and "make setup" in help_text
+    for gone in ("make test", "make release", "make demo", "make bench-grade"):
+        assert gone not in help_text
+    for target in ("setup", "lab"):
+        dry = subprocess.run(["make", "-n", target], cwd=edition, capture_output=True, text=True)
+        assert dry.returncode == 0, dry.stderr
+        assert "pip install" in dry.stdout
+    assert "jupyter lab" in subprocess.run(["make", "-n", "lab"], cwd=edition, capture_output=True, text=True).stdout
+    assert "grader" not in (edition / "README.md").read_text() and "solutions/" not in (edition / "README.md").read_text()
+
+
+def test_trim_makefile_drops_rules_with_their_recipes():
+    text = ".PHONY: a b c\n\na: ## A\n\techo a\n\n# about b\nb: a ## B\n\techo b\n\nc:\n\techo c\n"
+    trimmed = trim_makefile(text, keep=("a", "c"))
+    assert "echo b" not in trimmed and "echo a" in trimmed and "echo c" in trimmed
+    assert ".PHONY: a c" in trimmed
