@@ -82,6 +82,21 @@ def _student_edition(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from grader.demo.run import run_demo
+    from grader.export import grade_table
+
+    report = run_demo(args.output, args.assignment, jobs=args.jobs, sandbox=args.sandbox, log=print)
+    print()
+    print(grade_table(report.export.rows))
+    print()
+    print(f"feedback: {report.course / 'grading' / 'feedback'}/<student>/<assignment>/*.html")
+    print(f"grades:   {report.export.csv} (summary {report.export.summary_csv.name}, plots "
+          f"{', '.join(p.name for p in report.export.plots.values())})")
+    print(f"the demo course is kept in {report.course}; it took {report.seconds:.0f} s")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     parser.add_argument("--config", type=Path, default=None,
@@ -167,6 +182,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the course repository (default: this one)")
     p.add_argument("--force", action="store_true", help="replace OUTDIR if it exists")
     p.set_defaults(run=_student_edition)
+
+    p = commands.add_parser(
+        "demo", help="run release, collect, autograde, feedback and export on bundled submissions",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="The grader end to end, on the submissions bundled in grader/demo/ (correct, partly "
+                    "correct, empty, broken and cheating students, as LMS downloads), in a temporary copy of the "
+                    "course: nothing in this repository changes. Prints what each step did, the grade table "
+                    "(student x assignment, score/max) and where the feedback and exports are. "
+                    "A few minutes on two cores.",
+        epilog="example:\n  python -m grader demo\n  python -m grader demo --output /tmp/demo --jobs 4")
+    p.add_argument("--output", type=Path, default=None, metavar="DIR",
+                   help="course folder to create (default: a new temporary folder)")
+    p.add_argument("--assignment", action="append", metavar="A",
+                   help="only this bundled assignment (repeatable; default: all bundled)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
+    p.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto", help="as for autograde")
+    p.set_defaults(run=_demo)
     return parser
 
 
