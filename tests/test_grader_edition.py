@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from grader.cli import main
-from grader.edition import trim_makefile
+from grader.edition import tracked_files, trim_makefile
 
 REPO = Path(__file__).resolve().parent.parent
 #: Lines too common to betray anything (they appear in any Python file).
