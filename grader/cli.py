@@ -98,7 +98,15 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m grader", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="a grading round:\n"
+               "  python -m grader release 01-hello-world\n"
+               "  python -m grader collect ~/Downloads/submissions.zip --assignment 01-hello-world\n"
+               "  python -m grader autograde 01-hello-world --jobs 2\n"
+               "  python -m grader feedback 01-hello-world\n"
+               "  python -m grader export --output grades.csv\n"
+               "first time? python -m grader demo")
     parser.add_argument("--config", type=Path, default=None,
                         help="the course's nbgrader_config.py (default: this repository's grader/nbgrader_config.py)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

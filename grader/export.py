@@ -85,6 +85,7 @@ def plot_distribution(summary: AssignmentSummary, path: Path) -> Path:
     axes.set_title(f"{summary.assignment}: scores of {len(summary.scores)} submissions")
     axes.set_xlabel(f"score (out of {top:g})")
     axes.set_ylabel("students")
+    axes.yaxis.get_major_locator().set_params(integer=True)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     return path
