@@ -40,9 +40,10 @@ class EditionReport:
 
 
 def tracked_files(repo: Path) -> list[str]:
-    """Committed files of ``repo`` (git), or every file outside caches and virtualenvs."""
+    """Files committed in ``repo``'s HEAD (git), or every file outside caches and virtualenvs."""
     try:
-        listing = subprocess.run(["git", "-C", str(repo), "ls-files", "-z"], capture_output=True, check=True)
+        listing = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "-z", "--name-only", "HEAD"],
+                                 capture_output=True, check=True)
         return sorted(name for name in listing.stdout.decode().split("\0") if name)
     except (OSError, subprocess.CalledProcessError):
         skip = {".venv", ".git", "__pycache__", ".ipynb_checkpoints", "grading", ".pytest_cache"}
