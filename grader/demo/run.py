@@ -33,6 +33,7 @@ c.CourseDirectory.feedback_directory = "grading/feedback"
 c.CourseDirectory.db_url = f"sqlite:///{root / 'grading' / 'gradebook.db'}"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}
 c.ClearOutputNotebook.enabled = True
+c.ExecutePreprocessor.timeout = 300   # stock nbgrader (grader.bench) under a busy CPU
 c.GraderSandbox.readonly_paths = READONLY
 '''
 
