@@ -289,7 +289,7 @@ class PlaygroundWidget(widgets.VBox):
                 control.observe(self._on_change, names="value")
         for control in self.feature_controls.values():
             control.observe(self._on_change, names="value")
-        self.train_button.on_click(lambda _: self.train())
+        self.train_button.on_click(self._on_train_click)
         self.reset_button.on_click(lambda _: self.reset())
 
         data_box = widgets.VBox([widgets.HTML("<b>Data</b>"), self.dataset_control, self.noise_control,
@@ -376,6 +376,11 @@ class PlaygroundWidget(widgets.VBox):
     def _on_change(self, change: Mapping[str, Any]) -> None:
         if not self._updating:
             self.reset()
+
+    def _on_train_click(self, button: widgets.Button) -> None:
+        # Without a feature there is no model; the status line already says so.
+        if self.model is not None:
+            self.train()
 
     # ----- data, model and training -----------------------------------------------------
 

@@ -251,5 +251,7 @@ def test_widget_errors_are_explained():
     with pytest.raises(ValueError, match="accuracy"):
         playground(dataset="plane", n_samples=40).accuracy()
     widget.set(features=[])
+    assert "feature" in widget.status.value
+    widget.train_button.click()  # the button does nothing without features; code gets an error
     with pytest.raises(RuntimeError, match="feature"):
         widget.train(1)
