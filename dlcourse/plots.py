@@ -25,7 +25,8 @@ def plot_history(history: Any, metrics: Sequence[str] | None = None) -> Figure:
     """
     logs = _history_dict(history)
     if metrics is None:
-        metrics = [name for name in logs if not name.startswith("val_") and name != "learning_rate"]
+        recorded = [name for name in logs if not name.startswith("val_") and name != "learning_rate"]
+        metrics = sorted(recorded, key=lambda name: name != "loss")  # loss first, then in recorded order
     missing = [name for name in metrics if name not in logs]
     if missing:
         raise KeyError(f"metrics {missing} were not recorded; this history has {sorted(logs)}")

@@ -25,6 +25,11 @@ def test_plot_history_draws_one_panel_per_metric_with_train_and_validation():
         assert list(ax.get_lines()[0].get_xdata()) == [1, 2, 3]
 
 
+def test_plot_history_puts_loss_first_as_keras_records_it_after_the_metrics():
+    figure = plot_history({"accuracy": [0.5, 0.7], "loss": [1.0, 0.6], "auc": [0.6, 0.8]})
+    assert [ax.get_title() for ax in figure.axes] == ["loss", "accuracy", "auc"]
+
+
 def test_plot_history_accepts_a_keras_history_and_chosen_metrics():
     figure = plot_history(FakeHistory(), metrics=["accuracy"])
     assert [ax.get_title() for ax in figure.axes] == ["accuracy"]
