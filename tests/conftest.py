@@ -1,6 +1,7 @@
 """Shared fixtures of the test suite, and the notebook timing table printed at the end."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import matplotlib
@@ -23,6 +24,23 @@ def notebook_path(folder: Path, assignment: str) -> Path:
     notebooks = sorted((folder / assignment).glob("*.ipynb"))
     assert len(notebooks) == 1, f"{folder.name}/{assignment} should hold exactly one notebook, found {notebooks}"
     return notebooks[0]
+
+
+def scratch_course(course: Path, assignments: list[str] | None = None):
+    """A scratch copy of the course in ``course`` with the given solutions (default: all) released.
+
+    Returns its nbgrader configuration: this repository's, rooted at the copy, with its own gradebook.
+    """
+    from grader.course import load_course_config
+    from grader.release import release
+
+    for assignment in assignments or ASSIGNMENTS:
+        shutil.copytree(SOLUTIONS / assignment, course / "solutions" / assignment)
+    config = load_course_config()
+    config.CourseDirectory.root = str(course)
+    config.CourseDirectory.db_url = f"sqlite:///{course / 'grading' / 'gradebook.db'}"
+    release(config, assignments)
+    return config
 
 
 @pytest.fixture(autouse=True)

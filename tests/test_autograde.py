@@ -8,9 +8,7 @@ import pytest
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 
-from conftest import ASSIGNMENTS, LABS, SOLUTIONS, notebook_path
-from grader.course import load_course_config
-from grader.release import release
+from conftest import ASSIGNMENTS, LABS, SOLUTIONS, notebook_path, scratch_course
 
 SUBMISSIONS = {"perfect": SOLUTIONS, "untouched": LABS}
 
@@ -29,11 +27,7 @@ def graded(scratch_root):
     def grade(assignment: str) -> str:
         if assignment not in cache:
             course = scratch_root / assignment
-            shutil.copytree(SOLUTIONS / assignment, course / "solutions" / assignment)
-            config = load_course_config()
-            config.CourseDirectory.root = str(course)
-            config.CourseDirectory.db_url = f"sqlite:///{course / 'grading' / 'gradebook.db'}"
-            release(config, [assignment])
+            config = scratch_course(course, [assignment])
             api = NbGraderAPI(config=config)
             for student, source in SUBMISSIONS.items():
                 target = course / "grading" / "submitted" / student / assignment

@@ -1,25 +1,17 @@
 """labs/ is generated from solutions/ by nbgrader and never edited by hand."""
 from __future__ import annotations
 
-import shutil
-
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENTS, LABS, SOLUTIONS
-from grader.course import load_course_config
-from grader.release import release
+from conftest import ASSIGNMENTS, LABS, scratch_course
 
 
 @pytest.fixture(scope="module")
 def fresh_release(tmp_path_factory):
     """What `make release` would write, generated into a scratch copy of the course."""
     course = tmp_path_factory.mktemp("course")
-    shutil.copytree(SOLUTIONS, course / "solutions")
-    config = load_course_config()
-    config.CourseDirectory.root = str(course)
-    config.CourseDirectory.db_url = f"sqlite:///{course / 'grading' / 'gradebook.db'}"
-    release(config)
+    scratch_course(course)
     return course / "labs"
 
 
