@@ -33,7 +33,7 @@ from tqdm import tqdm
 from grader.course import course_root
 from grader.pool import Executor, LocalProcessPool
 from grader.record import GradebookWriter
-from grader.sandbox import Limits, default_readonly_paths, python_of_kernel, resolve_mode
+from grader.sandbox import Limits, default_readonly_paths, python_of_kernel, resolve_mode, thread_budget
 from grader.worker import GradingJob, write_atomically
 
 
@@ -131,7 +131,9 @@ def autograde(config: Config, assignment: str, students: list[str] | None = None
         available = [s for s in available if s in students]
 
     state = state_dir(config) / assignment
+    jobs = jobs or os.cpu_count() or 1
     limits = limits_from_config(config, timeout)
+    limits.threads = limits.threads or thread_budget(jobs)
     readonly: list[str] = []
     if mode == "bwrap":
         kernel_names = {_kernel_name(coursedir, assignment, n) for n in notebooks}
@@ -164,7 +166,7 @@ def autograde(config: Config, assignment: str, students: list[str] | None = None
         to_execute.append(job_file)
 
     writer = GradebookWriter(config, state / "staged")
-    executor = executor or LocalProcessPool(jobs or os.cpu_count() or 1,
+    executor = executor or LocalProcessPool(jobs,
                                             job_timeout=limits.notebook_seconds * max(1, len(notebooks)) + 120)
     bar = tqdm(total=len(to_record) + len(to_execute), desc=f"autograde {assignment}", unit="submission",
                disable=not progress, file=sys.stderr, dynamic_ncols=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from contextlib import asynccontextmanager
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,6 +100,23 @@ async def _run_silently(client: NotebookClient, code: str, timeout: float) -> di
     return None
 
 
+@asynccontextmanager
+async def _kernel_of(client: NotebookClient, km: SandboxedKernelManager):
+    """Start the client's kernel; stop it (and with bwrap its whole sandbox) afterwards.
+
+    nbclient leaves running a kernel whose manager it was given, so every graded notebook
+    would leave an idle kernel behind until the worker exits.
+    """
+    try:
+        async with client.async_setup_kernel():
+            yield
+    finally:
+        if client.kc is not None:
+            client.kc.stop_channels()
+        if km.has_kernel:
+            await km.shutdown_kernel(now=True)
+
+
 async def _execute(nb: NotebookNode, workdir: Path, sandbox: SandboxSettings) -> ExecutionReport:
     report = ExecutionReport()
     limits = sandbox.limits
@@ -113,7 +131,7 @@ async def _execute(nb: NotebookNode, workdir: Path, sandbox: SandboxSettings) ->
     deadline = started + limits.notebook_seconds
     stopped: str | None = None
     first_unrun = 0
-    async with client.async_setup_kernel():
+    async with _kernel_of(client, km):
         report.kernel_start_seconds = time.monotonic() - started
         setup = (f"(lambda ns: (exec(compile({GUARD_SOURCE!r}, '<grader guard>', 'exec'), ns), "
                  f"ns['install']({guard_name!r})))({{'__name__': {guard_name!r}}})")

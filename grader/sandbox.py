@@ -47,6 +47,7 @@ class Limits:
     output_bytes: int = 2 * 1024**2       # total output the grader keeps per cell
     notebook_seconds: int = 600           # wall time of a whole notebook
     cell_seconds: int = 300               # wall time of one cell
+    threads: int = 0                      # math-library threads per kernel (0: the libraries decide)
 
 
 @dataclass
@@ -99,9 +100,25 @@ def kernel_python_paths(python: str) -> list[str]:
     return sorted(paths)
 
 
-def _minimal_environment(home: Path) -> dict[str, str]:
+#: Variables that size the thread pools of TensorFlow, OpenMP and the BLAS libraries.
+THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS",
+                    "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def thread_budget(jobs: int, cores: int | None = None) -> int:
+    """Threads each of ``jobs`` parallel kernels may use so that together they fit the cores.
+
+    Each library sizes its pools to every core of the machine; with several kernels at
+    once they would oversubscribe the CPU and slow each other down (joblib caps its
+    workers' threads the same way).
+    """
+    return max(1, (cores or os.cpu_count() or 1) // max(1, jobs))
+
+
+def _minimal_environment(home: Path, threads: int = 0) -> dict[str, str]:
     """The kernel's environment: nothing from the instructor's shell (tokens, paths, proxies)."""
     return {
+        **{name: str(threads) for name in THREAD_VARIABLES if threads},
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": str(home),
         "TMPDIR": str(home / "tmp"),
@@ -183,7 +200,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
         home = self.scratch / ".home"
-        kw["env"] = _minimal_environment(home)
+        kw["env"] = _minimal_environment(home, self.sandbox.limits.threads)
         kw["cwd"] = str(self.scratch)
         limits = _limit_command(self.sandbox.limits, count_processes=self.kernel_uid is not None)
         if self.sandbox.mode == "bwrap":

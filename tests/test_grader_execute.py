@@ -1,0 +1,53 @@
+"""One notebook in a grader kernel: the kernel stops afterwards and respects its thread budget."""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import psutil
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from grader.autograde import SCRATCH_ROOT
+from grader.execute import execute_notebook
+from grader.sandbox import (THREAD_VARIABLES, Limits, SandboxSettings, bwrap_problem, default_readonly_paths,
+                            python_of_kernel, thread_budget)
+
+MODES = ["none", pytest.param("bwrap", marks=pytest.mark.skipif(bwrap_problem() is not None,
+                                                                 reason=f"no sandbox here: {bwrap_problem()}"))]
+
+
+def run(source: str, mode: str, limits: Limits | None = None):
+    nb = new_notebook(cells=[new_code_cell(source)],
+                      metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    readonly = default_readonly_paths(python_of_kernel("python3"), []) if mode == "bwrap" else []
+    Path(SCRATCH_ROOT).mkdir(exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(dir=SCRATCH_ROOT, prefix="test-")) / "work"  # short: IPC socket paths
+    workdir.mkdir()
+    execute_notebook(nb, workdir, SandboxSettings(mode, readonly, limits or Limits()))
+    return nb
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_kernel_is_gone_when_the_notebook_is_done(mode):
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    nb = run("print('graded')", mode)
+    assert nb.cells[0].outputs[0]["text"] == "graded\n"
+    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before and p.is_running()
+            and p.status() != psutil.STATUS_ZOMBIE]
+    assert not left, f"kernel processes still running: {[p.cmdline()[:3] for p in left]}"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_kernel_gets_its_thread_budget(mode):
+    nb = run(f"import json, os; print(json.dumps({{v: os.environ.get(v) for v in {THREAD_VARIABLES!r}}}))",
+             mode, Limits(threads=1))
+    assert json.loads(nb.cells[0].outputs[0]["text"]) == {name: "1" for name in THREAD_VARIABLES}
+
+
+def test_parallel_kernels_share_the_cores():
+    assert thread_budget(jobs=2, cores=2) == 1
+    assert thread_budget(jobs=1, cores=8) == 8
+    assert thread_budget(jobs=3, cores=8) == 2
+    assert thread_budget(jobs=4, cores=2) == 1
