@@ -144,15 +144,21 @@ def _candidates(source: Path, assignment: str, notebooks: list[str], report: Col
 
 
 def _folder_entries(source: Path, report: CollectReport):
+    total = 0
     for path in sorted(source.rglob("*")):
         relative = path.relative_to(source).as_posix()
         if path.is_symlink():
             report.skipped.append((relative, "symbolic link (not followed)"))
         elif path.is_file():
             size = path.stat().st_size
-            if size > MAX_NOTEBOOK_BYTES and relative.lower().endswith(".ipynb"):
-                report.skipped.append((relative, f"too large ({size} bytes, limit {MAX_NOTEBOOK_BYTES})"))
-                continue
+            if relative.lower().endswith(".ipynb"):
+                if size > MAX_NOTEBOOK_BYTES:
+                    report.skipped.append((relative, f"too large ({size} bytes, limit {MAX_NOTEBOOK_BYTES})"))
+                    continue
+                total += size
+                if total > MAX_TOTAL_BYTES:
+                    report.skipped.append((relative, f"the folder holds more than {MAX_TOTAL_BYTES} bytes of notebooks"))
+                    continue
             when = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
             yield relative, when, path.read_bytes
 

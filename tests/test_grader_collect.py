@@ -9,6 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import grader.collect
 from grader.cli import main
 from grader.collect import MAX_NOTEBOOK_BYTES, collect
 from grader_fixtures import quiz
@@ -109,6 +110,18 @@ def test_folder_keeps_the_newer_submission_and_says_so(course, tmp_path):
     assert [(p.student, "replaced an older submission" in (p.note or "")) for p in report.placed] == [("dave", True)]
     assert "kept the existing submission of carol" in dict(report.skipped)["carol/my answers.ipynb"]
     assert "second try" in (root / "submitted" / "dave" / quiz.ASSIGNMENT / f"{quiz.ASSIGNMENT}.ipynb").read_text()
+
+
+def test_folder_stops_taking_notebooks_beyond_the_total_limit(course, tmp_path, monkeypatch):
+    root, config, notebook = course
+    handins = tmp_path / "handins"
+    handins.mkdir()
+    for student in ("ann", "ben", "cid"):
+        (handins / f"{student}.ipynb").write_text(notebook)
+    monkeypatch.setattr(grader.collect, "MAX_TOTAL_BYTES", 2 * len(notebook.encode()))
+    report = collect(config, handins, quiz.ASSIGNMENT)
+    assert sorted(p.student for p in report.placed) == ["ann", "ben"]
+    assert "more than" in dict(report.skipped)["cid.ipynb"]
 
 
 def test_cli_collect_lists_what_it_skipped(course, tmp_path, capsys):

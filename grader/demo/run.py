@@ -10,7 +10,7 @@ from typing import Callable
 
 from grader.autograde import AutogradeReport, autograde
 from grader.collect import CollectReport, collect
-from grader.course import load_course_config
+from grader.course import COURSE_CONFIG, load_course_config
 from grader.export import ExportReport, export_grades
 from grader.feedback import generate_feedback
 from grader.release import release
@@ -18,22 +18,15 @@ from grader.release import release
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 
-CONFIG = '''"""nbgrader configuration of the grader demo's temporary course (same layout as the course's)."""
+CONFIG = '''"""nbgrader configuration of the grader demo's temporary course: the course's own, moved here."""
 from pathlib import Path
 
 c = get_config()  # noqa: F821
+load_subconfig(COURSE_CONFIG)  # noqa: F821
 root = Path(__file__).resolve().parent
 c.CourseDirectory.course_id = "dl-course-demo"
 c.CourseDirectory.root = str(root)
-c.CourseDirectory.source_directory = "solutions"
-c.CourseDirectory.release_directory = "labs"
-c.CourseDirectory.submitted_directory = "grading/submitted"
-c.CourseDirectory.autograded_directory = "grading/autograded"
-c.CourseDirectory.feedback_directory = "grading/feedback"
 c.CourseDirectory.db_url = f"sqlite:///{root / 'grading' / 'gradebook.db'}"
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}
-c.ClearOutputNotebook.enabled = True
-c.ExecutePreprocessor.timeout = 300   # stock nbgrader (grader.bench) under a busy CPU
 c.GraderSandbox.readonly_paths = READONLY
 '''
 
@@ -62,7 +55,8 @@ def make_course(course: Path, assignments: list[str]) -> Path:
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     (course / "grading").mkdir(exist_ok=True)
     config_file = course / "nbgrader_config.py"
-    config_file.write_text(CONFIG.replace("READONLY", repr([str(REPO / "dlcourse"), str(REPO / "datasets")])))
+    readonly = [str(REPO / "dlcourse"), str(REPO / "datasets")]
+    config_file.write_text(CONFIG.replace("COURSE_CONFIG", repr(str(COURSE_CONFIG))).replace("READONLY", repr(readonly)))
     return config_file
 
 
