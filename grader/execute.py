@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from contextlib import asynccontextmanager
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
@@ -23,7 +23,7 @@ from nbformat.v4 import new_output
 from nbgrader import utils as nbgrader_utils
 
 from grader import kernel_guard
-from grader.sandbox import SandboxedKernelManager, SandboxSettings
+from grader.sandbox import SandboxedKernelManager, SandboxSettings, give_to
 
 GUARD_SOURCE = Path(kernel_guard.__file__).read_text()
 
@@ -84,15 +84,15 @@ def _settle_verdict(cell: NotebookNode, token: str) -> bool:
     return passed
 
 
-async def _run_silently(client: NotebookClient, code: str, timeout: float) -> dict | None:
+async def _run_silently(session: "KernelSession", code: str, timeout: float) -> dict | None:
     """Run grader code in the kernel without a cell; return its reply (None on timeout)."""
-    msg_id = client.kc.execute(code, silent=True, store_history=False)
+    msg_id = session.kc.execute(code, silent=True, store_history=False)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            reply = await client.kc.shell_channel.get_msg(timeout=1)
+            reply = await session.kc.shell_channel.get_msg(timeout=1)
         except Exception:  # noqa: BLE001 - queue.Empty: keep waiting, but notice a dead kernel
-            if not await client.km.is_alive():
+            if not await session.km.is_alive():
                 raise DeadKernelError("Kernel died")
             continue
         if reply["parent_header"].get("msg_id") == msg_id:
@@ -100,77 +100,118 @@ async def _run_silently(client: NotebookClient, code: str, timeout: float) -> di
     return None
 
 
-@asynccontextmanager
-async def _kernel_of(client: NotebookClient, km: SandboxedKernelManager):
-    """Start the client's kernel; stop it (and with bwrap its whole sandbox) afterwards.
+@dataclass
+class KernelSession:
+    """A kernel started in the sandbox of ``workdir``, with the grader's guard installed.
 
-    nbclient leaves running a kernel whose manager it was given, so every graded notebook
-    would leave an idle kernel behind until the worker exits.
+    Starting one takes about a second (sandbox, Python, ipykernel); a worker can start the
+    next one while a notebook runs. Student code never runs before :func:`run_notebook`.
     """
-    try:
-        async with client.async_setup_kernel():
-            yield
-    finally:
-        if client.kc is not None:
-            client.kc.stop_channels()
-        if km.has_kernel:
+
+    km: SandboxedKernelManager
+    kc: AsyncKernelClient
+    workdir: Path
+    sandbox: SandboxSettings
+    guard_name: str
+    start_seconds: float
+    problem: str | None = None        # why the guard could not be installed, if it could not
+
+    @classmethod
+    async def start(cls, kernel_name: str, workdir: Path, sandbox: SandboxSettings) -> "KernelSession":
+        started = time.monotonic()
+        km = SandboxedKernelManager(kernel_name=kernel_name)
+        km.prepare(workdir, sandbox)
+        await km.start_kernel()
+        kc = km.client()
+        try:
+            kc.start_channels()
+            await kc.wait_for_ready(timeout=60)
+        except BaseException:
+            kc.stop_channels()
             await km.shutdown_kernel(now=True)
-
-
-async def _execute(nb: NotebookNode, workdir: Path, sandbox: SandboxSettings) -> ExecutionReport:
-    report = ExecutionReport()
-    limits = sandbox.limits
-    km = SandboxedKernelManager(kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"))
-    km.prepare(workdir, sandbox)
-    client = CappedOutputClient(nb, km=km, timeout=limits.cell_seconds, allow_errors=True,
-                                interrupt_on_timeout=False, shutdown_kernel="immediate",
-                                resources={"metadata": {"path": str(workdir)}})
-    client.output_bytes = limits.output_bytes
-    guard_name = "_grader_guard_" + secrets.token_hex(8)
-    started = time.monotonic()
-    deadline = started + limits.notebook_seconds
-    stopped: str | None = None
-    first_unrun = 0
-    async with _kernel_of(client, km):
-        report.kernel_start_seconds = time.monotonic() - started
+            raise
+        kc.allow_stdin = False
+        guard_name = "_grader_guard_" + secrets.token_hex(8)
+        session = cls(km, kc, workdir, sandbox, guard_name, 0.0)
         setup = (f"(lambda ns: (exec(compile({GUARD_SOURCE!r}, '<grader guard>', 'exec'), ns), "
                  f"ns['install']({guard_name!r})))({{'__name__': {guard_name!r}}})")
-        reply = await _run_silently(client, setup, timeout=120)
+        try:
+            reply = await _run_silently(session, setup, timeout=120)
+        except DeadKernelError:
+            reply = None
         if reply is None or reply["content"]["status"] != "ok":
-            stopped = "the grader could not prepare the kernel"
-            report.notes.append(f"{stopped}: {reply and reply['content'].get('evalue')}")
-        for index, cell in enumerate(nb.cells):
-            if stopped:
-                break
-            first_unrun = index + 1
-            if cell.cell_type != "code":
-                continue
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                stopped = f"the notebook exceeded its time limit of {limits.notebook_seconds} s"
-                first_unrun = index
-                break
-            client.timeout = int(max(1, min(limits.cell_seconds, remaining)))
-            test = is_test_cell(cell)
-            token = secrets.token_hex(16)
-            original = cell.source
-            try:
-                if test:
-                    await _run_silently(client, f"__import__('sys').modules[{guard_name!r}].guard.restore()", 30)
-                    label = f"<test {cell.metadata['nbgrader']['grade_id']}>"
-                    cell.source = (f"__import__('sys').modules[{guard_name!r}].run_test("
-                                   f"{original!r}, {label!r}, {token!r})")
-                await client.async_execute_cell(cell, index)
-            except CellTimeoutError:
-                stopped = f"cell {index} ran longer than {client.timeout} s; the kernel was stopped"
-                cell.outputs.append(_failure("CellTimeoutError", stopped))
-            except DeadKernelError:
-                stopped = f"the kernel died in cell {index} (exit, crash or memory limit)"
-                cell.outputs.append(_failure("DeadKernelError", stopped))
-            finally:
-                cell.source = original
+            session.problem = f"the grader could not prepare the kernel: {reply and reply['content'].get('evalue')}"
+        session.start_seconds = time.monotonic() - started
+        return session
+
+    def suits(self, kernel_name: str, sandbox: SandboxSettings) -> bool:
+        """Whether this kernel can run a notebook of ``kernel_name`` under ``sandbox``."""
+        return self.km.kernel_name == kernel_name and self.sandbox == sandbox
+
+    def claim_files(self) -> None:
+        """Files copied into ``workdir`` after the start belong to the kernel's user too."""
+        if self.km.kernel_uid is not None:
+            give_to(self.workdir, self.km.kernel_uid)
+
+    async def stop(self) -> None:
+        """Stop the kernel and, with bwrap, every process of its sandbox."""
+        self.kc.stop_channels()
+        if self.km.has_kernel:
+            await self.km.shutdown_kernel(now=True)
+
+
+async def run_notebook(nb: NotebookNode, session: KernelSession) -> ExecutionReport:
+    """Run ``nb`` in place (outputs are written into it) in the session's kernel, then stop it."""
+    try:
+        return await _run_cells(nb, session)
+    finally:
+        await session.stop()
+
+
+async def _run_cells(nb: NotebookNode, session: KernelSession) -> ExecutionReport:
+    report = ExecutionReport(kernel_start_seconds=session.start_seconds)
+    limits = session.sandbox.limits
+    client = CappedOutputClient(nb, km=session.km, timeout=limits.cell_seconds, allow_errors=True,
+                                interrupt_on_timeout=False, resources={"metadata": {"path": str(session.workdir)}})
+    client.kc = session.kc
+    client.output_bytes = limits.output_bytes
+    guard_name = session.guard_name
+    started = time.monotonic()
+    deadline = started + limits.notebook_seconds
+    stopped: str | None = session.problem
+    first_unrun = 0
+    for index, cell in enumerate(nb.cells):
+        if stopped:
+            break
+        first_unrun = index + 1
+        if cell.cell_type != "code":
+            continue
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            stopped = f"the notebook exceeded its time limit of {limits.notebook_seconds} s"
+            first_unrun = index
+            break
+        client.timeout = int(max(1, min(limits.cell_seconds, remaining)))
+        test = is_test_cell(cell)
+        token = secrets.token_hex(16)
+        original = cell.source
+        try:
             if test:
-                report.verdicts[cell.metadata["nbgrader"]["grade_id"]] = _settle_verdict(cell, token)
+                await _run_silently(session, f"__import__('sys').modules[{guard_name!r}].guard.restore()", 30)
+                label = f"<test {cell.metadata['nbgrader']['grade_id']}>"
+                cell.source = (f"__import__('sys').modules[{guard_name!r}].run_test("
+                               f"{original!r}, {label!r}, {token!r})")
+            await client.async_execute_cell(cell, index)
+        except CellTimeoutError:
+            stopped = f"cell {index} ran longer than {client.timeout} s; the kernel was stopped"
+            cell.outputs.append(_failure("CellTimeoutError", stopped))
+        except DeadKernelError:
+            stopped = f"the kernel died in cell {index} (exit, crash or memory limit)"
+            cell.outputs.append(_failure("DeadKernelError", stopped))
+        finally:
+            cell.source = original
+        if test:
+            report.verdicts[cell.metadata["nbgrader"]["grade_id"]] = _settle_verdict(cell, token)
     if stopped:
         report.notes.append(stopped)
         for cell in nb.cells[first_unrun:]:
@@ -181,6 +222,12 @@ async def _execute(nb: NotebookNode, workdir: Path, sandbox: SandboxSettings) ->
     return report
 
 
+def kernel_name_of(nb: NotebookNode) -> str:
+    return nb.metadata.get("kernelspec", {}).get("name", "python3")
+
+
 def execute_notebook(nb: NotebookNode, workdir: Path, sandbox: SandboxSettings) -> ExecutionReport:
-    """Run ``nb`` in place (outputs are written into it) inside ``workdir``'s sandbox."""
-    return asyncio.run(_execute(nb, workdir, sandbox))
+    """Run ``nb`` in place (outputs are written into it) in a new kernel in ``workdir``'s sandbox."""
+    async def start_and_run() -> ExecutionReport:
+        return await run_notebook(nb, await KernelSession.start(kernel_name_of(nb), workdir, sandbox))
+    return asyncio.run(start_and_run())

@@ -205,7 +205,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         limits = _limit_command(self.sandbox.limits, count_processes=self.kernel_uid is not None)
         if self.sandbox.mode == "bwrap":
             if self.kernel_uid is not None:
-                _give_to(self.scratch, self.kernel_uid)
+                give_to(self.scratch, self.kernel_uid)
             wrapper = _bwrap_command(self.scratch, self.sandbox.readonly_paths, self.kernel_uid)
             if any("ipykernel" in part for part in kernel_cmd):
                 # Inside the PID namespace the grader's PID means nothing: ipykernel would think
@@ -217,7 +217,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         await super()._async_launch_kernel(kernel_cmd, **kw)
 
 
-def _give_to(folder: Path, uid: int) -> None:
+def give_to(folder: Path, uid: int) -> None:
     """Hand the scratch folder to the kernel's user (it must write there, and only there)."""
     for root, dirs, files in os.walk(folder):
         os.chown(root, uid, uid)

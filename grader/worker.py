@@ -13,6 +13,7 @@ snapshot of the gradebook (restoring the instructor's test cells exactly as nbgr
 """
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import json
 import os
@@ -23,12 +24,13 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import nbformat
 from nbgrader import utils as nbgrader_utils
 from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec
 
-from grader.execute import execute_notebook
+from grader.execute import KernelSession, kernel_name_of, run_notebook
 from grader.sandbox import Limits, SandboxSettings
 
 #: nbgrader's sanitizing steps of ``autograde``, in its order.
@@ -99,29 +101,74 @@ def sanitize(nb: nbformat.NotebookNode, job: GradingJob, notebook: str) -> nbfor
     return nb
 
 
-def prepare_scratch(job: GradingJob) -> Path:
-    """A private copy of the submission's folder, with the instructor's non-notebook files."""
-    Path(job.scratch_root).mkdir(parents=True, exist_ok=True, mode=0o711)
-    scratch = Path(tempfile.mkdtemp(dir=job.scratch_root, prefix="s-"))
+def new_scratch(scratch_root: str) -> Path:
+    """An empty private folder; its ``work`` subfolder is what a kernel sees and may write."""
+    Path(scratch_root).mkdir(parents=True, exist_ok=True, mode=0o711)
+    scratch = Path(tempfile.mkdtemp(dir=scratch_root, prefix="s-"))
     os.chmod(scratch, 0o755)
-    workdir = scratch / "work"
-    shutil.copytree(job.submission_dir, workdir, ignore=shutil.ignore_patterns("*.ipynb", "timestamp.txt"))
+    (scratch / "work").mkdir()
+    return scratch
+
+
+def copy_submission(job: GradingJob, workdir: Path) -> None:
+    """The submission's files (not its notebooks) and the instructor's non-notebook files."""
+    shutil.copytree(job.submission_dir, workdir, ignore=shutil.ignore_patterns("*.ipynb", "timestamp.txt"),
+                    dirs_exist_ok=True)
     if os.path.isdir(job.source_dir):
         for filename in nbgrader_utils.find_all_files(job.source_dir, job.ignore + ["*.ipynb"]):
             target = workdir / os.path.relpath(filename, job.source_dir)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(filename, target)
-    return scratch
 
 
-def grade(job: GradingJob) -> dict:
-    """Execute every notebook of the submission; write and return the result record."""
+@dataclass
+class SpareKernel:
+    """A kernel started ahead, in a scratch folder of its own, for the next job's first notebook."""
+
+    scratch: Path
+    task: asyncio.Task
+
+    @classmethod
+    def start(cls, kernel_name: str, sandbox: SandboxSettings, scratch_root: str) -> "SpareKernel":
+        scratch = new_scratch(scratch_root)
+        return cls(scratch, asyncio.create_task(KernelSession.start(kernel_name, scratch / "work", sandbox)))
+
+    async def take(self, kernel_name: str, sandbox: SandboxSettings) -> KernelSession | None:
+        """The started kernel if it suits, else None (and it is discarded)."""
+        try:
+            session = await self.task
+        except Exception:  # noqa: BLE001 - a kernel that failed to start: start one the usual way
+            session = None
+        if session is not None and session.suits(kernel_name, sandbox):
+            return session
+        await self.discard(session)
+        return None
+
+    async def discard(self, session: KernelSession | None = None) -> None:
+        """Stop the kernel (once it has started) and remove its scratch folder."""
+        if session is None:
+            try:
+                session = await self.task
+            except Exception:  # noqa: BLE001 - nothing was started
+                session = None
+        if session is not None:
+            await session.stop()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+async def grade(job: GradingJob, spare: SpareKernel | None = None) -> tuple[dict, SpareKernel | None]:
+    """Execute every notebook of the submission; write the result record.
+
+    Returns the record and a spare kernel started for the next job (``spare`` is used
+    for this job's first notebook when it suits).
+    """
     result_dir = Path(job.result_dir)
     result_dir.mkdir(parents=True, exist_ok=True)
     (result_dir / "result.json").unlink(missing_ok=True)
     sandbox = SandboxSettings(job.sandbox_mode, job.readonly_paths, Limits(**job.limits))
     record: dict = {"student": job.student, "fingerprint": job.fingerprint, "notebooks": {}}
-    scratch = prepare_scratch(job)
+    scratch: Path | None = None
+    next_spare: SpareKernel | None = None
     try:
         for notebook in job.notebooks:
             path = Path(job.submission_dir) / f"{notebook}.ipynb"
@@ -137,16 +184,35 @@ def grade(job: GradingJob) -> dict:
             if nb is None:
                 record["notebooks"][notebook] = {"status": "unreadable", "reason": reason}
                 continue
-            report = execute_notebook(nb, scratch / "work", sandbox)
+            kernel_name = kernel_name_of(nb)
+            session = None
+            if scratch is None:
+                if spare is not None:
+                    session = await spare.take(kernel_name, sandbox)
+                    scratch, spare = (spare.scratch if session else None), None
+                scratch = scratch or new_scratch(job.scratch_root)
+                copy_submission(job, scratch / "work")
+                next_spare = SpareKernel.start(kernel_name, sandbox, job.scratch_root)
+            if session is None:
+                session = await KernelSession.start(kernel_name, scratch / "work", sandbox)
+            session.claim_files()
+            report = await run_notebook(nb, session)
             write_atomically(result_dir / f"{notebook}.ipynb", nbformat.writes(nb))
             record["notebooks"][notebook] = {
                 "status": "executed", "reason": "; ".join(report.notes) or None,
                 "seconds": round(report.seconds, 2), "kernel_start_seconds": round(report.kernel_start_seconds, 2),
                 "verdicts": report.verdicts}
+    except BaseException:
+        if next_spare is not None:
+            await next_spare.discard()
+        raise
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        if spare is not None:
+            await spare.discard()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     write_atomically(result_dir / "result.json", json.dumps(record, indent=1))
-    return record
+    return record, next_spare
 
 
 def _die_with_parent() -> None:
@@ -157,6 +223,24 @@ def _die_with_parent() -> None:
         pass
 
 
+async def serve(jobs: TextIO, answers: TextIO) -> None:
+    """Grade the jobs named on ``jobs``, one per line, answering ``done <job>`` for each."""
+    spare: SpareKernel | None = None
+    try:
+        while line := await asyncio.to_thread(jobs.readline):
+            job_file = line.strip()
+            if not job_file:
+                continue
+            started = time.monotonic()
+            _, spare = await grade(GradingJob.load(Path(job_file)), spare)
+            print(f"graded {job_file} in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
+            answers.write(f"done {job_file}\n")
+            answers.flush()
+    finally:
+        if spare is not None:
+            await spare.discard()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     expected_parent = int(os.environ.get("GRADER_PARENT_PID", "0"))
@@ -165,15 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         return 3  # the grader died before we armed the signal
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # kernels and libraries that print must not garble the answers
-    for line in sys.stdin:
-        job_file = line.strip()
-        if not job_file:
-            continue
-        started = time.monotonic()
-        grade(GradingJob.load(Path(job_file)))
-        print(f"graded {job_file} in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
-        answers.write(f"done {job_file}\n")
-        answers.flush()
+    asyncio.run(serve(sys.stdin, answers))
     return 0
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -25,7 +26,10 @@ def run(source: str, mode: str, limits: Limits | None = None):
     Path(SCRATCH_ROOT).mkdir(exist_ok=True)
     workdir = Path(tempfile.mkdtemp(dir=SCRATCH_ROOT, prefix="test-")) / "work"  # short: IPC socket paths
     workdir.mkdir()
-    execute_notebook(nb, workdir, SandboxSettings(mode, readonly, limits or Limits()))
+    try:
+        execute_notebook(nb, workdir, SandboxSettings(mode, readonly, limits or Limits()))
+    finally:
+        shutil.rmtree(workdir.parent)
     return nb
 
 
