@@ -81,6 +81,8 @@ def limits_from_config(config: Config, timeout: float | None) -> Limits:
     """Default limits, overridden by ``c.GraderLimits.<name>`` and ``--timeout``."""
     limits = Limits()
     for name, value in config.get("GraderLimits", {}).items():
+        if not hasattr(limits, name):
+            raise ValueError(f"c.GraderLimits.{name} is not a limit; choose from {', '.join(vars(limits))}")
         setattr(limits, name, int(value))
     if timeout:
         limits.notebook_seconds = int(timeout)

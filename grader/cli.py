@@ -7,6 +7,7 @@ from pathlib import Path
 
 from grader.course import course_root, load_course_config
 from grader.release import release
+from grader.sandbox import SandboxUnavailable
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -212,4 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (ValueError, FileNotFoundError, SandboxUnavailable) as error:
+        # the grader's own refusals (unreleased assignment, missing source, no sandbox): one line
+        print(f"error: {error}", file=sys.stderr)
+        return 2

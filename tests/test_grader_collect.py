@@ -131,3 +131,11 @@ def test_cli_collect_lists_what_it_skipped(course, tmp_path, capsys):
     assert main(["--config", str(root / "nbgrader_config.py"), "collect", str(archive), "--assignment", quiz.ASSIGNMENT]) == 0
     output = capsys.readouterr().out
     assert "placed  34567" in output and "SKIPPED ../../etc/evil.ipynb: hostile path" in output
+
+
+def test_cli_says_in_one_line_what_is_wrong(course, tmp_path, capsys):
+    root, _, _ = course
+    code = main(["--config", str(root / "nbgrader_config.py"), "collect", str(tmp_path / "missing.zip"),
+                 "--assignment", quiz.ASSIGNMENT])
+    assert code == 2
+    assert capsys.readouterr().err == f"error: {tmp_path / 'missing.zip'} does not exist\n"
