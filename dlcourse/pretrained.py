@@ -2,8 +2,8 @@
 
 Two kinds:
 
-* the course's own **base CNN**, pretrained on the 8x8 digits 0-4 and committed as
-  ``datasets/pretrained/digits-0-4-cnn.keras`` (built by
+* the course's own **base CNN**, pretrained on the 28x28 MNIST digits 0-4 and committed as
+  ``datasets/pretrained/mnist-0-4-cnn.keras`` (built by
   ``datasets/pretrained/build_base_cnn.py``, ``make base-model``). :func:`load_base_cnn`
   checks its sha256 before loading it, like the dataset loaders do, so no network is needed;
 * the big **ImageNet models of** ``keras.applications`` (MobileNetV2, ResNet50, ...), whose
@@ -25,8 +25,8 @@ from typing import Any
 from dlcourse.datasets import DatasetFileError, data_dir
 
 #: The base CNN's path inside the course's ``datasets/`` folder, and its sha256.
-BASE_CNN_FILE = "pretrained/digits-0-4-cnn.keras"
-BASE_CNN_SHA256 = "70d4c23f521b9e309949b384813e4c494f1e287d2685d0fceb084d3fd2fc1254"
+BASE_CNN_FILE = "pretrained/mnist-0-4-cnn.keras"
+BASE_CNN_SHA256 = "db268333402245b38b962e138099953a6cd3fdd2224d2b3053f52d70bbd47a90"
 
 #: The digits the base CNN was trained to recognise (its output i means the digit i).
 BASE_CNN_CLASSES = (0, 1, 2, 3, 4)
@@ -37,19 +37,19 @@ class WeightsUnavailableError(RuntimeError):
 
 
 def base_cnn_path() -> Path:
-    """Where the base CNN lives: ``<data_dir()>/pretrained/digits-0-4-cnn.keras``."""
+    """Where the base CNN lives: ``<data_dir()>/pretrained/mnist-0-4-cnn.keras``."""
     return data_dir() / BASE_CNN_FILE
 
 
 def load_base_cnn():
     """The base CNN pretrained on the digits 0-4, as an uncompiled ``keras.Model``.
 
-    Input: 8x8x1 images with pixel values 0-16 (as :func:`dlcourse.datasets.load_digits`
+    Input: 28x28x1 images with pixel values 0-255 (as :func:`dlcourse.datasets.load_mnist_10k`
     gives them, plus a channel axis); the model rescales them itself. Output: 5
     probabilities, for the digits 0-4. The layers are named like those of
-    ``keras.applications`` models: ``block1_conv1``, ``block1_conv2``, ``block1_pool``,
-    ``block2_conv1``, ``block2_conv2``, ``block2_pool``, then ``features`` (the 256-number
-    feature vector), ``dropout`` and the classifier ``digits_0_4``.
+    ``keras.applications`` models: three blocks ``block1_conv1``, ``block1_pool``,
+    ``block2_conv1``, ``block2_pool``, ``block3_conv1``, ``block3_pool``, then ``features``
+    (the 576-number feature vector), ``dropout`` and the classifier ``digits_0_4``.
 
     Raises :class:`dlcourse.datasets.DatasetFileError` if the file is missing or does not
     match its sha256.

