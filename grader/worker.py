@@ -192,10 +192,11 @@ async def grade(job: GradingJob, spare: SpareKernel | None = None) -> tuple[dict
                     scratch, spare = (spare.scratch if session else None), None
                 scratch = scratch or new_scratch(job.scratch_root)
                 copy_submission(job, scratch / "work")
+                if session is not None:
+                    session.claim_files()  # a new kernel is given its folder when it starts
                 next_spare = SpareKernel.start(kernel_name, sandbox, job.scratch_root)
             if session is None:
                 session = await KernelSession.start(kernel_name, scratch / "work", sandbox)
-            session.claim_files()
             report = await run_notebook(nb, session)
             write_atomically(result_dir / f"{notebook}.ipynb", nbformat.writes(nb))
             record["notebooks"][notebook] = {

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
-from pathlib import Path
 
 import psutil
 import pytest
@@ -12,6 +10,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from grader.autograde import SCRATCH_ROOT
 from grader.execute import execute_notebook
+from grader.worker import new_scratch
 from grader.sandbox import (THREAD_VARIABLES, Limits, SandboxSettings, bwrap_problem, default_readonly_paths,
                             python_of_kernel, thread_budget)
 
@@ -23,13 +22,11 @@ def run(source: str, mode: str, limits: Limits | None = None):
     nb = new_notebook(cells=[new_code_cell(source)],
                       metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     readonly = default_readonly_paths(python_of_kernel("python3"), []) if mode == "bwrap" else []
-    Path(SCRATCH_ROOT).mkdir(exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(dir=SCRATCH_ROOT, prefix="test-")) / "work"  # short: IPC socket paths
-    workdir.mkdir()
+    scratch = new_scratch(SCRATCH_ROOT)  # the grader's own short path: IPC socket paths are limited
     try:
-        execute_notebook(nb, workdir, SandboxSettings(mode, readonly, limits or Limits()))
+        execute_notebook(nb, scratch / "work", SandboxSettings(mode, readonly, limits or Limits()))
     finally:
-        shutil.rmtree(workdir.parent)
+        shutil.rmtree(scratch)
     return nb
 
 
