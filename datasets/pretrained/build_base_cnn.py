@@ -1,4 +1,4 @@
-"""Build the base CNN of lab 08 (transfer learning): a small CNN pretrained on the digits 0-4.
+"""Build the base CNN of lab 10 (transfer learning): a small CNN pretrained on the digits 0-4.
 
 Usage (from the repository root)::
 
@@ -7,7 +7,7 @@ Usage (from the repository root)::
 It trains on the 28x28 MNIST images of the digits 0-4 in ``datasets/mnist-10k.csv.gz``
 (80 % of them, a stratified split with ``random_state=42``; the other 20 % measure the
 accuracy it prints) and writes ``datasets/pretrained/mnist-0-4-cnn.keras``. The digits 5-9
-are never seen: they are the new task of lab 08.
+are never seen: they are the new task of lab 10.
 
 The build is deterministic: fixed seeds and TensorFlow's op determinism give the same
 weights on every run with the pinned packages on the same kind of CPU. A ``.keras`` file is
@@ -34,7 +34,7 @@ SEED = 42
 EPOCHS = 8
 #: Label smoothing: the targets are 0.76 for the right digit and 0.06 for each other one
 #: instead of 1 and 0. The base is then less sure of itself on the digits 0-4 and keeps
-#: features that transfer better to the digits 5-9 (lab 08, 2 labelled images per digit and a
+#: features that transfer better to the digits 5-9 (lab 10, 2 labelled images per digit and a
 #: frozen base: about 0.84 test accuracy instead of 0.80 without smoothing).
 LABEL_SMOOTHING = 0.3
 #: Zip timestamps and ``date_saved`` are fixed to this value so that rebuilds are identical.
@@ -46,7 +46,7 @@ def build_model():
     """The architecture: three convolution blocks, a flattened feature vector and a 5-way softmax.
 
     Layer names follow the convention of ``keras.applications`` (``block1_conv1``, ...),
-    so that lab 08 can pick "the top block" by name. The feature vector is the flattened
+    so that lab 10 can pick "the top block" by name. The feature vector is the flattened
     output of the last block: a Dense layer there would be specialised to the digits 0-4
     and transfers worse.
     """
