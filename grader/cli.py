@@ -181,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Write OUTDIR: the labs, datasets, helper package dlcourse/, environment files "
                     "(requirements.txt, environment.yml, pyproject.toml), a Makefile trimmed to the targets "
-                    "students need (help, setup, lab, datasets, clean) and a README without the instructor "
+                    "students need (help, setup, doctor, lab, datasets, clean) and a README without the instructor "
                     "sections. Solutions, hidden tests, the grader, the test suite and CI files are left out. "
                     "Only committed files are copied.",
         epilog="example:\n  python -m grader student-edition ../dl-course-students\n"

@@ -2,7 +2,7 @@
 
 It holds the labs, the datasets, the helper package, the environment files
 (``requirements.txt``, ``environment.yml``, ``pyproject.toml``), a Makefile trimmed to the
-targets that need no solutions (``help``, ``setup``, ``lab``, ``datasets``, ``clean``) and a
+targets that need no solutions (``help``, ``setup``, ``doctor``, ``lab``, ``datasets``, ``clean``) and a
 README without the instructor sections. Solutions, hidden tests, the grader, the test
 suite, CI files and grading state are left out. Files are taken from git (what is
 committed) when the course is a git checkout, so local clutter never leaks.
@@ -18,11 +18,11 @@ from pathlib import Path
 #: Folders and files the edition carries over (relative to the repository).
 INCLUDE = ("labs/", "datasets/", "dlcourse/", "requirements.txt", "environment.yml", "pyproject.toml", ".gitignore")
 #: Makefile targets that work without solutions, grader or tests.
-KEEP_TARGETS = ("help", "setup", "lab", "datasets", "clean", "$(READY)")
+KEEP_TARGETS = ("help", "setup", "doctor", "lab", "datasets", "clean", "$(READY)")
 #: README sections that only concern instructors and course developers.
 INSTRUCTOR_SECTIONS = ("What is where", "For instructors")
 #: README lines about commands the edition does not have.
-INSTRUCTOR_WORDS = re.compile(r"make (test|release|demo|bench-grade)|solutions/|grader|nbgrader|tests/")
+INSTRUCTOR_WORDS = re.compile(r"make (test|release|demo|bench|bench-grade)|solutions/|grader|nbgrader|tests/")
 
 STUDENT_NOTE = """
 ## About this copy

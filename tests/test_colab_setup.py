@@ -55,6 +55,8 @@ def test_in_colab_the_cell_clones_the_course_and_installs_the_helper_package(bar
     assert f"dlcourse: {tmp_path / 'dl-course' / 'dlcourse' / '__init__.py'}" in result.stdout
     installed = subprocess.run([bare_python, "-m", "pip", "show", "dlcourse"], capture_output=True, text=True)
     assert "Editable project location" in installed.stdout, "the helper package should be pip-installed"
+    assert "TensorFlow not installed" in result.stdout, "the cell reports the versions in use"
+    assert "Colab's own versions" in result.stdout, "in Colab, versions that differ are said to be Colab's"
 
 
 def test_in_colab_running_the_cell_twice_reuses_the_clone(bare_python, tmp_path):
@@ -67,3 +69,4 @@ def test_outside_colab_the_cell_does_nothing(tmp_path):
     result = run_cell(sys.executable, setup_cell(ASSIGNMENTS[0]), tmp_path, colab=False)
     assert result.returncode == 0, result.stderr
     assert list(tmp_path.iterdir()) == [], "outside Colab the setup cell must not create files"
+    assert "TensorFlow 2.21" in result.stdout and "tested with" in result.stdout, result.stdout

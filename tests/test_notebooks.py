@@ -1,24 +1,25 @@
-"""Every solution notebook runs top to bottom, at its real settings, fast and without warnings."""
+"""Every solution notebook runs top to bottom, at its real settings, without warnings.
+
+How fast is measured by `make bench` (bench/solutions.py), not here: a busy machine is no test failure.
+"""
 from __future__ import annotations
 
 import pytest
 
 from conftest import ASSIGNMENTS, NOTEBOOK_SECONDS, SOLUTIONS, notebook_path
-from notebooks import execute, output_texts
+from bench.notebooks import execute, output_texts
 
-TIME_LIMIT_SECONDS = 60
 FORBIDDEN_WARNINGS = ("DeprecationWarning", "FutureWarning")
 
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_solution_runs_fast_and_clean(assignment, tmp_path):
+def test_solution_runs_without_warnings(assignment, tmp_path):
     notebook, seconds = execute(notebook_path(SOLUTIONS, assignment), tmp_path)
     NOTEBOOK_SECONDS[assignment] = seconds
 
     warnings = [text for text in output_texts(notebook) if any(w in text for w in FORBIDDEN_WARNINGS)]
     assert not warnings, f"{assignment} printed deprecation/future warnings:\n" + "\n".join(warnings)
-    assert seconds <= TIME_LIMIT_SECONDS, f"{assignment} took {seconds:.1f} s (limit {TIME_LIMIT_SECONDS} s)"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

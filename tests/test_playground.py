@@ -145,15 +145,30 @@ def xor_playground():
     return widget
 
 
-def test_widget_has_the_playground_controls():
-    widget = PlaygroundWidget(n_samples=40)
-    for control in (widget.dataset_control, widget.noise_control, widget.ratio_control, widget.layers_control,
-                    widget.neurons_control, widget.activation_control, widget.learning_rate_control,
-                    widget.regularization_control, widget.regularization_rate_control, widget.batch_control,
-                    widget.train_button, widget.output):
-        assert control is not None
+def _descendants(widget) -> list:
+    """Every widget shown inside ``widget``, at any depth."""
+    found = []
+    for child in getattr(widget, "children", ()):
+        found += [child, *_descendants(child)]
+    return found
+
+
+def test_widget_shows_every_control_set_to_what_was_asked():
+    asked = {"dataset": "xor", "noise": 0.25, "train_ratio": 0.3, "batch_size": 5, "hidden_layers": 2,
+             "neurons": 3, "activation": "relu", "learning_rate": 0.1, "regularization": "L2",
+             "regularization_rate": 0.01, "epochs": 20, "features": ("x1", "x1*x2")}
+    widget = PlaygroundWidget(n_samples=40, **asked)
+    assert widget.settings == asked
+    shown = _descendants(widget)
+    controls = [widget.dataset_control, widget.noise_control, widget.ratio_control, widget.layers_control,
+                widget.neurons_control, widget.activation_control, widget.learning_rate_control,
+                widget.regularization_control, widget.regularization_rate_control, widget.batch_control,
+                widget.epochs_control, widget.train_button, widget.reset_button, widget.output,
+                *widget.feature_controls.values()]
+    hidden = [control.description or type(control).__name__ for control in controls
+              if not any(control is s for s in shown)]
+    assert not hidden, f"controls missing from the widget: {hidden}"
     assert set(widget.feature_controls) == set(FEATURES)
-    assert widget.features == ("x1", "x2")
     assert widget.epoch == 0 and len(widget.history["loss"]) == 1
 
 

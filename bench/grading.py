@@ -1,6 +1,6 @@
 """Benchmark: the grader's parallel autograde against stock ``nbgrader autograde``.
 
-``python -m grader.bench [--students N] [--jobs J] [--assignment A]`` (``make bench-grade``)
+``python -m bench.grading [--students N] [--jobs J] [--assignment A]`` (``make bench-grade``)
 builds two identical scratch courses with N submissions of a real lab (alternately the
 solution's answers and the untouched lab), grades one with ``nbgrader autograde``
 (sequential, nbgrader's own executor) and the other with
@@ -78,7 +78,7 @@ def timed(command: list[str], cwd: Path, log: Path) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.bench", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m bench.grading", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=20, metavar="N", help="submissions to grade (default 20)")
     parser.add_argument("--jobs", type=int, default=2, help="the grader's parallel workers (default 2)")
