@@ -9,10 +9,10 @@ KERNEL := dl-course
 READY  := $(VENV)/.ready
 
 .DEFAULT_GOAL := help
-.PHONY: help setup doctor lab test release datasets base-model demo bench bench-grade clean
+.PHONY: help setup doctor lab test test-fast release datasets base-model demo bench bench-grade clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-11s %s\n", $$1, $$2}'
 
 $(READY): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ lab: $(READY) ## Open JupyterLab on the labs
 
 test: $(READY) ## Run every test: helpers, datasets, notebooks, autograding, server
 	$(BIN)/python -m pytest
+
+test-fast: $(READY) ## The inner loop: every test that starts no kernel, server or venv (about a minute)
+	$(BIN)/python -m pytest -m "not notebook and not kernel and not venv"
 
 release: $(READY) ## Regenerate labs/ from solutions/ with nbgrader
 	$(BIN)/python -m grader release

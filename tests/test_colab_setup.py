@@ -48,6 +48,7 @@ def bare_python(tmp_path_factory) -> str:
     return str(folder / "bin" / "python")
 
 
+@pytest.mark.venv
 def test_in_colab_the_cell_clones_the_course_and_installs_the_helper_package(bare_python, tmp_path):
     result = run_cell(bare_python, setup_cell(ASSIGNMENTS[0]), tmp_path, colab=True)
     assert result.returncode == 0, result.stderr
@@ -59,6 +60,7 @@ def test_in_colab_the_cell_clones_the_course_and_installs_the_helper_package(bar
     assert "Colab's own versions" in result.stdout, "in Colab, versions that differ are said to be Colab's"
 
 
+@pytest.mark.venv
 def test_in_colab_running_the_cell_twice_reuses_the_clone(bare_python, tmp_path):
     for _ in range(2):
         result = run_cell(bare_python, setup_cell(ASSIGNMENTS[0]), tmp_path, colab=True)

@@ -28,6 +28,7 @@ def demo(tmp_path_factory):
                     students=["alice", "bob", "dave"], jobs=2)   # the empty lab and cheats: test_autograde, integrity
 
 
+@pytest.mark.kernel
 def test_demo_scores(demo):
     rows = {row["student"]: row for row in demo.export.rows}
     full = rows["alice"]["max_score"]
@@ -38,6 +39,7 @@ def test_demo_scores(demo):
     assert "alice" in grade_table(demo.export.rows)
 
 
+@pytest.mark.kernel
 def test_demo_collect_keeps_alices_newer_attempt_and_writes_feedback(demo):
     skipped = dict(demo.collected["01-hello-world"].skipped)
     assert any("newer submission of alice" in reason for reason in skipped.values())

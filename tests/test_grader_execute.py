@@ -14,6 +14,8 @@ from grader.worker import new_scratch
 from grader.sandbox import (THREAD_VARIABLES, Limits, SandboxSettings, bwrap_problem, default_readonly_paths,
                             python_of_kernel, thread_budget)
 
+pytestmark = pytest.mark.kernel  # starts kernels or a Jupyter server
+
 MODES = ["none", pytest.param("bwrap", marks=pytest.mark.skipif(bwrap_problem() is not None,
                                                                  reason=f"no sandbox here: {bwrap_problem()}"))]
 

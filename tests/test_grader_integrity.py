@@ -12,6 +12,8 @@ from grader.sandbox import bwrap_problem
 from grader_fixtures import quiz
 from grader_fixtures.course import make_course
 
+pytestmark = pytest.mark.kernel  # starts kernels or a Jupyter server
+
 #: Cheats only a sandbox can stop; without bubblewrap they are not part of the run.
 NEEDS_SANDBOX = {"read-solution", "read-other-student", "network", "fork-bomb"}
 #: Cheats aimed at one exercise (the others are answered honestly): cell -> expected score.

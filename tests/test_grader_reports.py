@@ -15,6 +15,8 @@ from grader.feedback import generate_feedback
 from grader_fixtures import quiz
 from grader_fixtures.course import make_course
 
+pytestmark = pytest.mark.kernel  # starts kernels or a Jupyter server
+
 FULL = sum(quiz.POINTS.values())
 
 

@@ -8,10 +8,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from nbgrader.api import Gradebook
 
 from grader_fixtures import quiz
 from grader_fixtures.course import make_course
+
+pytestmark = pytest.mark.kernel  # starts kernels or a Jupyter server
 
 REPO = Path(__file__).resolve().parent.parent
 STUDENTS = [f"student{i}" for i in range(6)]

@@ -13,6 +13,8 @@ import requests
 
 from conftest import ASSIGNMENTS, REPO
 
+pytestmark = pytest.mark.kernel  # starts kernels or a Jupyter server
+
 START_TIMEOUT_SECONDS = 60
 
 
