@@ -31,10 +31,11 @@ setup: $(READY) ## Create .venv with the pinned packages and register the course
 doctor: $(READY) ## Check Python, packages, kernel, datasets and sandbox, with a fix for each problem
 	$(BIN)/python -m dlcourse doctor
 
-# Extra server options, e.g. make lab LAB_ARGS="--no-browser --port=8899"
+# Extra server options, e.g. make lab LAB_ARGS="--no-browser --port=8899"; LAB_ROOT is the folder it serves.
 LAB_ARGS ?=
+LAB_ROOT ?= labs
 lab: $(READY) ## Open JupyterLab on the labs
-	$(BIN)/jupyter lab --ServerApp.root_dir=labs $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(LAB_ROOT) $(LAB_ARGS)
 
 test: $(READY) ## Run every test: helpers, datasets, notebooks, autograding, server
 	$(BIN)/python -m pytest

@@ -1,11 +1,20 @@
 """Shared fixtures of the test suite, and the notebook timing table printed at the end."""
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
 import pytest
+import requests
 
 matplotlib.use("Agg")  # tests never open windows
 
@@ -41,6 +50,44 @@ def scratch_course(course: Path, assignments: list[str] | None = None):
     config.CourseDirectory.db_url = f"sqlite:///{course / 'grading' / 'gradebook.db'}"
     release(config, assignments)
     return config
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def jupyter_lab(root_dir: Path | None = None, start_timeout: float = 60) -> Iterator[tuple[str, dict[str, str]]]:
+    """`make lab`'s JupyterLab on 127.0.0.1 with a fresh token (serving ``root_dir`` instead of
+    labs/ when given); yields its base URL and the headers that authenticate a request."""
+    port, token = free_port(), secrets.token_hex(16)
+    args = f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} --IdentityProvider.token={token}"
+    if os.geteuid() == 0:  # CI containers run as root, which Jupyter refuses unless told
+        args += " --allow-root"
+    command = ["make", "--no-print-directory", "lab", f"LAB_ARGS={args}"]
+    if root_dir is not None:
+        command.append(f"LAB_ROOT={root_dir}")
+    server = subprocess.Popen(command, cwd=REPO,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"token {token}"}
+    try:
+        deadline = time.monotonic() + start_timeout
+        while True:
+            assert server.poll() is None, f"make lab exited early:\n{server.stderr.read()}"
+            try:
+                if requests.get(f"{base}/api/status", headers=headers, timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, f"JupyterLab did not answer within {start_timeout:.0f} s"
+            time.sleep(0.5)
+        yield base, headers
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
 
 
 @pytest.fixture(autouse=True)
