@@ -44,9 +44,31 @@ def _feedback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_for_lms(args: argparse.Namespace) -> int:
+    from grader.export import read_grades
+    from grader.lms_export import export_for_lms
+
+    config = load_course_config(args.config)
+    output = args.output or course_root(config) / "grading" / f"{args.format}-grades.csv"
+    rows, _ = read_grades(config)
+    report = export_for_lms(args.format, rows, output, lms_file=args.lms_file, assignments=args.assignment)
+    for assignment, column in report.columns.items():
+        print(f"{assignment}: column {column!r}")
+    for assignment in report.assignments_without_column:
+        print(f"{assignment}: no column of that name in {args.lms_file}; add the assignment in {args.format} first")
+    if report.not_in_gradebook:
+        print(f"in the {args.format} file but not in the gradebook (left blank): {', '.join(report.not_in_gradebook)}")
+    if report.not_in_lms:
+        print(f"in the gradebook but not in the {args.format} file (not exported): {', '.join(report.not_in_lms)}")
+    print(f"{args.format}: {report.filled} scores written to {report.path}")
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
     from grader.export import export_grades, grade_table
 
+    if args.format != "csv":
+        return _export_for_lms(args)
     config = load_course_config(args.config)
     output = args.output or course_root(config) / "grading" / "grades.csv"
     report = export_grades(config, output)
@@ -165,15 +187,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_feedback)
 
     p = commands.add_parser(
-        "export", help="write the grades as CSV, with a summary and score plots",
+        "export", help="write the grades as CSV with a summary and plots, or for Canvas, Moodle or Blackboard",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Read every score from nbgrader's gradebook and write OUTPUT (one row per student and "
                     "assignment: score, max_score, percent, timestamp, late_penalty), OUTPUT-summary.csv "
                     "(submissions, mean, median, min, max per assignment) and a histogram "
                     "OUTPUT-<assignment>.png per assignment; print the grade table.",
-        epilog="example:\n  python -m grader export --output grades.csv")
+        epilog="examples:\n  python -m grader export --output grades.csv\n"
+               "  python -m grader export --format canvas --lms-file ~/Downloads/2026-12-01-Grades.csv\n"
+               "  python -m grader export --format blackboard --lms-file gc_export.csv --assignment 01-hello-world\n"
+               "  python -m grader export --format moodle --output moodle-import.csv")
     p.add_argument("--output", type=Path, default=None, metavar="CSV",
-                   help="where to write the grades (default: grading/grades.csv in the course)")
+                   help="where to write the grades (default: grading/grades.csv, or grading/<format>-grades.csv)")
+    p.add_argument("--format", choices=["csv", "canvas", "moodle", "blackboard"], default="csv",
+                   help="csv: the long table, summary and plots (default); canvas/blackboard: fill the gradebook "
+                        "file downloaded from the LMS (--lms-file) for re-import; moodle: a grade-import CSV "
+                        "keyed by Moodle user id")
+    p.add_argument("--lms-file", type=Path, default=None, metavar="FILE",
+                   help="the gradebook exported from Canvas or Blackboard (required for those), or Moodle's "
+                        "participants list with a 'User ID' column (optional: checks the students)")
+    p.add_argument("--assignment", action="append", metavar="A",
+                   help="LMS formats: only this assignment (repeatable; default: every assignment)")
     p.set_defaults(run=_export)
 
     p = commands.add_parser(

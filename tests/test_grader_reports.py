@@ -86,3 +86,21 @@ def test_cli_export_and_feedback(course, tmp_path, capsys):
     assert main(["--config", config_file, "feedback", quiz.ASSIGNMENT, "--student", "honest"]) == 0
     output = capsys.readouterr().out
     assert "honest" in output and ".html" in output
+
+
+def test_cli_export_fills_a_canvas_gradebook_from_the_real_gradebook(course, tmp_path, capsys):
+    root, _ = course
+    canvas = tmp_path / "canvas-export.csv"
+    canvas.write_text(f"Student,ID,SIS User ID,SIS Login ID,Section,{quiz.ASSIGNMENT} (101),Current Score\n"
+                      f"    Points Possible,,,,,{FULL}.00,(read only)\n"
+                      "Honest Student,honest,,,A,,0\nNew Student,newcomer,,,A,,0\n")
+    output = tmp_path / "canvas-import.csv"
+    assert main(["--config", str(root / "nbgrader_config.py"), "export", "--format", "canvas",
+                 "--lms-file", str(canvas), "--output", str(output)]) == 0
+    with open(output, newline="") as stream:
+        rows = {row["ID"]: row for row in csv.DictReader(stream)}
+    assert float(rows["honest"][f"{quiz.ASSIGNMENT} (101)"]) == FULL
+    assert rows["newcomer"][f"{quiz.ASSIGNMENT} (101)"] == ""
+    printed = capsys.readouterr().out
+    assert "not in the gradebook (left blank): newcomer" in printed
+    assert "not in the canvas file (not exported): half, no-tracebacks, untouched, wrong" in printed
