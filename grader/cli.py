@@ -79,6 +79,17 @@ def _export(args: argparse.Namespace) -> int:
         median = "-" if summary.median is None else f"{summary.median:g}"
         print(f"{summary.assignment}: {len(summary.scores)} submissions, mean {mean}, median {median} "
               f"of {summary.max_score:g}; plot {report.plots[summary.assignment]}")
+        hard = [f"{s.exercise} ({100 * s.pass_rate:.0f} % passed)" for s in report.exercises[summary.assignment]
+                if s.hard]
+        if hard:
+            print(f"  most of the class failed: {', '.join(hard)}")
+        unusual = report.unusual_times[summary.assignment]
+        if unusual:
+            print("  grading time far from the median: "
+                  + ", ".join(f"{student} {seconds:.0f} s" for student, seconds in unusual.items()))
+        if summary.assignment in report.exercise_plots:
+            print(f"  per exercise: {report.exercise_csvs[summary.assignment]}, "
+                  f"{report.exercise_plots[summary.assignment]}")
     print(f"grades: {report.csv}\nsummary: {report.summary_csv}")
     return 0
 

@@ -4,7 +4,9 @@ Scores are read through nbgrader's ``Gradebook`` (the same numbers nbgrader's fo
 shows, late penalties included). A student who did not submit an assignment gets an
 empty score. Beside the CSV the export writes ``<stem>-summary.csv`` (count, mean,
 median, min, max per assignment) and one histogram per assignment
-(``<stem>-<assignment>.png``).
+(``<stem>-<assignment>.png``), and per assignment the exercise view of
+:mod:`grader.exercise_report`: ``<stem>-<assignment>-exercises.csv`` (pass rate and mean
+points of every graded cell) with its bar chart ``<stem>-<assignment>-exercises.png``.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
+
+from grader.exercise_report import ExerciseStat, exercise_stats, grading_times, plot_exercises, unusual_times
 
 COLUMNS = ["student", "assignment", "score", "max_score", "percent", "timestamp", "late_penalty"]
 
@@ -42,6 +46,11 @@ class ExportReport:
     plots: dict[str, Path] = field(default_factory=dict)
     rows: list[dict] = field(default_factory=list)
     summaries: list[AssignmentSummary] = field(default_factory=list)
+    exercises: dict[str, list[ExerciseStat]] = field(default_factory=dict)
+    exercise_csvs: dict[str, Path] = field(default_factory=dict)
+    exercise_plots: dict[str, Path] = field(default_factory=dict)
+    #: assignment -> student -> grading seconds, for the submissions far from the median
+    unusual_times: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def read_grades(config: Config) -> tuple[list[dict], list[AssignmentSummary]]:
@@ -111,7 +120,29 @@ def export_grades(config: Config, output: Path) -> ExportReport:
     for summary in summaries:
         report.plots[summary.assignment] = plot_distribution(
             summary, output.with_name(f"{output.stem}-{summary.assignment}.png"))
+        write_exercise_view(config, summary.assignment, output, report)
     return report
+
+
+def write_exercise_view(config: Config, assignment: str, output: Path, report: ExportReport) -> None:
+    """The per-exercise CSV and bar chart of one assignment, and its unusual grading times."""
+    from grader.autograde import state_dir
+
+    stats = exercise_stats(config, assignment)
+    report.exercises[assignment] = stats
+    report.unusual_times[assignment] = unusual_times(grading_times(state_dir(config), assignment))
+    if not stats:
+        return
+    path = output.with_name(f"{output.stem}-{assignment}-exercises.csv")
+    with open(path, "w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["exercise", "max_score", "submissions", "passed", "pass_rate", "mean_score", "hard"])
+        for s in stats:
+            writer.writerow([s.exercise, s.max_score, s.submissions, s.passed, round(s.pass_rate, 3),
+                             round(s.mean_score, 2), "yes" if s.hard else ""])
+    report.exercise_csvs[assignment] = path
+    report.exercise_plots[assignment] = plot_exercises(
+        assignment, stats, output.with_name(f"{output.stem}-{assignment}-exercises.png"))
 
 
 def grade_table(rows: list[dict]) -> str:

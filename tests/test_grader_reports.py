@@ -104,3 +104,16 @@ def test_cli_export_fills_a_canvas_gradebook_from_the_real_gradebook(course, tmp
     printed = capsys.readouterr().out
     assert "not in the gradebook (left blank): newcomer" in printed
     assert "not in the canvas file (not exported): half, no-tracebacks, untouched, wrong" in printed
+
+
+def test_export_shows_each_exercise_and_flags_the_ones_most_failed(course, tmp_path):
+    _, config = course
+    report = export_grades(config, tmp_path / "grades.csv")
+    stats = {s.exercise: s for s in report.exercises[quiz.ASSIGNMENT]}
+    assert set(stats) == set(quiz.POINTS)
+    assert {name: s.passed for name, s in stats.items()} == {"add-tests": 2, "mean-tests": 1, "scale-tests": 2}
+    assert stats["mean-tests"].mean_score == pytest.approx(3 / 5) and stats["mean-tests"].hard
+    with open(report.exercise_csvs[quiz.ASSIGNMENT]) as stream:
+        rows = {row["exercise"]: row for row in csv.DictReader(stream)}
+    assert rows["add-tests"]["pass_rate"] == "0.4" and rows["add-tests"]["hard"] == "yes"
+    assert report.exercise_plots[quiz.ASSIGNMENT].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
