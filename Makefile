@@ -9,7 +9,7 @@ KERNEL := dl-course
 READY  := $(VENV)/.ready
 
 .DEFAULT_GOAL := help
-.PHONY: help setup doctor lab test test-fast release datasets base-model demo bench bench-grade clean
+.PHONY: help setup doctor lab formgrader test test-fast release datasets base-model demo bench bench-grade clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-11s %s\n", $$1, $$2}'
@@ -36,6 +36,13 @@ LAB_ARGS ?=
 LAB_ROOT ?= labs
 lab: $(READY) ## Open JupyterLab on the labs
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(LAB_ROOT) $(LAB_ARGS)
+
+# The course formgrader opens: the folder of its nbgrader_config.py, and a folder that holds the course.
+FORMGRADER_CONFIG ?= grader
+COURSE_ROOT ?= .
+formgrader: $(READY) ## Review and adjust grades by hand: JupyterLab on nbgrader's formgrader for this course
+	JUPYTER_CONFIG_PATH=$(abspath $(FORMGRADER_CONFIG)) $(BIN)/jupyter lab --ServerApp.root_dir=$(COURSE_ROOT) \
+	    --ServerApp.default_url=/formgrader $(LAB_ARGS)
 
 test: $(READY) ## Run every test: helpers, datasets, notebooks, autograding, server
 	$(BIN)/python -m pytest

@@ -59,23 +59,26 @@ def free_port() -> int:
 
 
 @contextmanager
-def jupyter_lab(root_dir: Path | None = None, start_timeout: float = 60) -> Iterator[tuple[str, dict[str, str]]]:
-    """`make lab`'s JupyterLab on 127.0.0.1 with a fresh token (serving ``root_dir`` instead of
-    labs/ when given); yields its base URL and the headers that authenticate a request."""
+def jupyter_lab(root_dir: Path | None = None, start_timeout: float = 60, target: str = "lab",
+                make_variables: dict[str, str] | None = None) -> Iterator[tuple[str, dict[str, str]]]:
+    """`make lab`'s JupyterLab (or another make ``target`` that starts one) on 127.0.0.1 with a fresh
+    token, serving ``root_dir`` instead of labs/ when given; yields its base URL and the headers
+    that authenticate a request."""
     port, token = free_port(), secrets.token_hex(16)
     args = f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} --IdentityProvider.token={token}"
     if os.geteuid() == 0:  # CI containers run as root, which Jupyter refuses unless told
         args += " --allow-root"
-    command = ["make", "--no-print-directory", "lab", f"LAB_ARGS={args}"]
+    command = ["make", "--no-print-directory", target, f"LAB_ARGS={args}"]
     if root_dir is not None:
         command.append(f"LAB_ROOT={root_dir}")
+    command += [f"{name}={value}" for name, value in (make_variables or {}).items()]
     server = subprocess.Popen(command, cwd=REPO,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"token {token}"}
     try:
         deadline = time.monotonic() + start_timeout
         while True:
-            assert server.poll() is None, f"make lab exited early:\n{server.stderr.read()}"
+            assert server.poll() is None, f"make {target} exited early:\n{server.stderr.read()}"
             try:
                 if requests.get(f"{base}/api/status", headers=headers, timeout=2).ok:
                     break
