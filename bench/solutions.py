@@ -30,7 +30,7 @@ BUDGET_SECONDS = 60.0
 class Timing:
     lab: str
     seconds: float
-    error: str | None = None  # the first line of the failure, when the notebook did not run through
+    error: str | None = None  # the exception a cell raised, when the notebook did not run through
 
 
 def solution_notebooks(selected: list[str]) -> list[Path]:
@@ -47,8 +47,7 @@ def time_solution(notebook: Path) -> Timing:
         try:
             _, seconds = execute(notebook, Path(workdir))
         except CellExecutionError as error:
-            first_line = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
-            return Timing(lab, float("nan"), first_line)
+            return Timing(lab, float("nan"), f"{error.ename}: {error.evalue}")
     return Timing(lab, seconds)
 
 
