@@ -31,6 +31,7 @@ from traitlets.config import Config
 from tqdm import tqdm
 
 from grader.course import course_root
+from grader.errors import GraderError
 from grader.pool import Executor, LocalProcessPool
 from grader.record import GradebookWriter
 from grader.sandbox import Limits, default_readonly_paths, python_of_kernel, resolve_mode, thread_budget
@@ -82,7 +83,7 @@ def limits_from_config(config: Config, timeout: float | None) -> Limits:
     limits = Limits()
     for name, value in config.get("GraderLimits", {}).items():
         if not hasattr(limits, name):
-            raise ValueError(f"c.GraderLimits.{name} is not a limit; choose from {', '.join(vars(limits))}")
+            raise GraderError(f"c.GraderLimits.{name} is not a limit; choose from {', '.join(vars(limits))}")
         setattr(limits, name, int(value))
     if timeout:
         limits.notebook_seconds = int(timeout)
@@ -112,6 +113,13 @@ def submission_score(db_url: str, assignment: str, student: str) -> tuple[float,
         return submission.score, submission.max_score
 
 
+def require_gradebook(db_url: str, assignment: str) -> None:
+    """Refuse, in one line, to grade before anything was released (nbgrader creates the gradebook then)."""
+    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
+        raise GraderError(f"there is no gradebook yet ({db_url.removeprefix('sqlite:///')}): "
+                          f"release the assignment first, e.g. python -m grader release {assignment}")
+
+
 def autograde(config: Config, assignment: str, students: list[str] | None = None, jobs: int | None = None,
               timeout: float | None = None, sandbox: str = "auto", force: bool = False,
               executor: Executor | None = None, progress: bool = True) -> AutogradeReport:
@@ -120,11 +128,12 @@ def autograde(config: Config, assignment: str, students: list[str] | None = None
     coursedir = CourseDirectory(config=config)
     mode, warning = resolve_mode(sandbox)
     report = AutogradeReport(assignment, mode, warning)
+    require_gradebook(coursedir.db_url, assignment)
     with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
         try:
             notebooks = [nb.name for nb in gradebook.find_assignment(assignment).notebooks]
         except MissingEntry:
-            raise ValueError(f"{assignment} is not in the gradebook: release it first") from None
+            raise GraderError(f"{assignment} is not in the gradebook: release it first") from None
     submitted = Path(coursedir.format_path(coursedir.submitted_directory, "*", assignment)).parent.parent
     available = sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir()) if submitted.is_dir() else []
     if students:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from grader.course import course_root, load_course_config
 from grader.release import release
-from grader.sandbox import SandboxUnavailable
+from grader.errors import GraderError
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -260,7 +260,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, FileNotFoundError, SandboxUnavailable) as error:
-        # the grader's own refusals (unreleased assignment, missing source, no sandbox): one line
+    except GraderError as error:  # a refusal: one line; anything else is a bug and keeps its traceback
         print(f"error: {error}", file=sys.stderr)
         return 2

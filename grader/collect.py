@@ -32,6 +32,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.utils import parse_utc
 from traitlets.config import Config
 
+from grader.errors import GraderError
 from grader.worker import write_atomically
 
 #: Largest notebook accepted (bytes, uncompressed).
@@ -91,7 +92,7 @@ def assignment_notebooks(config: Config, assignment: str) -> list[str]:
         names = sorted(p.stem for p in path.glob("*.ipynb"))
         if names:
             return names
-    raise ValueError(f"{assignment} has no notebooks in the release or source folder")
+    raise GraderError(f"{assignment} has no notebooks in the release or source folder")
 
 
 def parse_name(relative: str, assignment: str) -> tuple[str, str, datetime | None, str | None]:
@@ -167,7 +168,7 @@ def _zip_entries(source: Path, report: CollectReport):
     try:
         archive = zipfile.ZipFile(source)
     except zipfile.BadZipFile:
-        raise ValueError(f"{source} is neither a folder nor a zip file") from None
+        raise GraderError(f"{source} is neither a folder nor a zip file") from None
     total = 0
     with archive:
         for info in archive.infolist():
@@ -213,7 +214,7 @@ def collect(config: Config, source: Path, assignment: str) -> CollectReport:
     """Place every submission found in ``source`` (folder or zip); see the module docstring."""
     source = Path(source)
     if not source.exists():
-        raise FileNotFoundError(f"{source} does not exist")
+        raise GraderError(f"{source} does not exist")
     notebooks = assignment_notebooks(config, assignment)
     coursedir = CourseDirectory(config=config)
     report = CollectReport(assignment)

@@ -15,6 +15,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.errors import GraderError
+
 #: Folders and files the edition carries over (relative to the repository).
 INCLUDE = ("labs/", "datasets/", "dlcourse/", "requirements.txt", "environment.yml", "pyproject.toml", ".gitignore")
 #: Makefile targets that work without solutions, grader or tests.
@@ -85,10 +87,10 @@ def build_edition(repo: Path, output: Path, force: bool = False) -> EditionRepor
     """Write the student edition of ``repo`` into ``output`` (which must not exist, unless ``force``)."""
     repo, output = Path(repo).resolve(), Path(output).resolve()
     if output == repo or repo in output.parents and not output.is_relative_to(repo / "grading"):
-        raise ValueError("write the edition outside the course repository (or under its grading/ folder)")
+        raise GraderError("write the edition outside the course repository (or under its grading/ folder)")
     if output.exists():
         if not force:
-            raise FileExistsError(f"{output} exists: choose a new folder or pass --force")
+            raise GraderError(f"{output} exists: choose a new folder or pass --force")
         shutil.rmtree(output)
     report = EditionReport(output)
     for name in tracked_files(repo):

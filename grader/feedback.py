@@ -21,6 +21,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades, NbGraderPreprocessor
 from traitlets.config import Config
 
+from grader.errors import GraderError
 from grader.execute import is_test_cell
 from grader.kernel_guard import VERDICT_MIME
 
@@ -69,7 +70,7 @@ def generate_feedback(config: Config, assignment: str, students: list[str] | Non
     for student in students or available:
         outcome = api.generate_feedback(assignment, student, force=force)
         if not outcome["success"]:
-            raise RuntimeError(f"feedback for {student} failed:\n{outcome.get('error') or outcome['log'][-2000:]}")
+            raise GraderError(f"feedback for {student} failed:\n{outcome.get('error') or outcome['log'][-2000:]}")
         folder = Path(coursedir.format_path(coursedir.feedback_directory, student, assignment))
         written[student] = sorted(folder.glob("*.html"))
     return written

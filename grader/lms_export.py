@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from grader.errors import GraderError
+
 LmsFormat = Literal["canvas", "moodle", "blackboard"]
 LMS_FORMATS: tuple[LmsFormat, ...] = ("canvas", "moodle", "blackboard")
 
@@ -38,7 +40,7 @@ COLUMN_SUFFIX = {"canvas": r"\s*\(\d+\)", "blackboard": r"\s*\[Total Pts:[^\]]*\
 CANVAS_INFO_ROWS = re.compile(r"^\s*(Points Possible|Manual Posting)\s*$")
 
 
-class LmsFileError(ValueError):
+class LmsFileError(GraderError):
     """The LMS file is not in the layout its platform writes."""
 
 

@@ -24,6 +24,8 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
+from grader.errors import GraderError
+
 #: Sandbox modes accepted by ``--sandbox``.
 SANDBOX_MODES = ("auto", "bwrap", "none")
 #: System folders every kernel may read.
@@ -32,7 +34,7 @@ SYSTEM_PATHS = ("/usr", "/etc", "/opt")
 USR_MERGED = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailable(GraderError):
     """``--sandbox bwrap`` was requested but bubblewrap cannot run here."""
 
 
@@ -78,7 +80,7 @@ def bwrap_problem() -> str | None:
 def resolve_mode(requested: str) -> tuple[str, str | None]:
     """Turn ``auto``/``bwrap``/``none`` into the mode to use, plus a warning if it fell back."""
     if requested not in SANDBOX_MODES:
-        raise ValueError(f"unknown sandbox mode {requested!r}; choose one of {SANDBOX_MODES}")
+        raise GraderError(f"unknown sandbox mode {requested!r}; choose one of {SANDBOX_MODES}")
     if requested == "none":
         return "none", None
     problem = bwrap_problem()

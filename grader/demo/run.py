@@ -11,6 +11,7 @@ from typing import Callable
 from grader.autograde import AutogradeReport, autograde
 from grader.collect import CollectReport, collect
 from grader.course import COURSE_CONFIG, load_course_config
+from grader.errors import GraderError
 from grader.export import ExportReport, export_grades
 from grader.feedback import generate_feedback
 from grader.release import release
@@ -70,7 +71,7 @@ def run_demo(output: Path | None = None, assignments: list[str] | None = None, s
     started = time.monotonic()
     assignments = assignments or bundled_assignments()
     if not assignments:
-        raise FileNotFoundError(f"no demo submissions in {HERE}: run python -m grader.demo.build")
+        raise GraderError(f"no demo submissions in {HERE}: run python -m grader.demo.build")
     course = Path(output) if output else Path(tempfile.mkdtemp(prefix="grader-demo-"))
     config = load_course_config(make_course(course, assignments))
     report = DemoReport(course, assignments)

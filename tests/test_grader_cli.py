@@ -1,0 +1,64 @@
+"""A user's mistake at the grader's command line: one `error:` line, exit 2, nothing written."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import SOLUTIONS
+from grader.cli import main
+
+
+@pytest.fixture
+def course(tmp_path):
+    """A fresh course: one solution, nothing released, no gradebook."""
+    shutil.copytree(SOLUTIONS / "01-hello-world", tmp_path / "solutions" / "01-hello-world")
+    config = tmp_path / "nbgrader_config.py"
+    config.write_text("c = get_config()\n"
+                      f"c.CourseDirectory.root = {str(tmp_path)!r}\n"
+                      "c.CourseDirectory.source_directory = 'solutions'\n"
+                      "c.CourseDirectory.release_directory = 'labs'\n"
+                      f"c.CourseDirectory.db_url = 'sqlite:///{tmp_path / 'grading' / 'gradebook.db'}'\n")
+    return tmp_path, str(config)
+
+
+def refusal(capsys, *argv: str) -> str:
+    code = main(list(argv))
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+def test_autograde_before_any_release_says_to_release_first(course, capsys):
+    root, config = course
+    err = refusal(capsys, "--config", config, "autograde", "01-hello-world")
+    assert "no gradebook yet" in err and "python -m grader release 01-hello-world" in err
+    assert not (root / "grading" / "gradebook.db").exists()
+
+
+def test_release_of_an_unknown_assignment_lists_the_known_ones(course, capsys):
+    _, config = course
+    err = refusal(capsys, "--config", config, "release", "99-nope")
+    assert "no assignment 99-nope" in err and "01-hello-world" in err
+
+
+def test_release_of_a_broken_solution_notebook_is_one_line(course, capsys):
+    root, config = course
+    notebook = root / "solutions" / "01-hello-world" / "01-hello-world.ipynb"
+    notebook.write_text(notebook.read_text()[:-200])
+    err = refusal(capsys, "--config", config, "release", "01-hello-world")
+    assert err.startswith("error: could not release 01-hello-world: ")
+
+
+def test_release_in_a_folder_that_is_no_course_says_so(tmp_path, capsys):
+    config = tmp_path / "nbgrader_config.py"
+    config.write_text(f"c = get_config()\nc.CourseDirectory.root = {str(tmp_path)!r}\n")
+    assert "no source folder" in refusal(capsys, "--config", str(config), "release")
+
+
+def test_student_edition_onto_an_existing_folder_is_refused(tmp_path, capsys):
+    (tmp_path / "edition").mkdir()
+    (tmp_path / "edition" / "keep.txt").write_text("mine")
+    assert "exists" in refusal(capsys, "student-edition", str(tmp_path / "edition"))
+    assert (tmp_path / "edition" / "keep.txt").read_text() == "mine", "nothing of the folder is lost"
