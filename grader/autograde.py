@@ -34,7 +34,8 @@ from grader.course import course_root
 from grader.errors import GraderError
 from grader.pool import Executor, LocalProcessPool
 from grader.record import GradebookWriter
-from grader.sandbox import Limits, default_readonly_paths, python_of_kernel, resolve_mode, thread_budget
+from grader.sandbox import (Limits, default_readonly_paths, python_of_kernel, resolve_kernel_name, resolve_mode,
+                            thread_budget)
 from grader.worker import GradingJob, write_atomically
 
 
@@ -227,7 +228,7 @@ def _record(writer: GradebookWriter, coursedir: CourseDirectory, assignment: str
 def _kernel_name(coursedir: CourseDirectory, assignment: str, notebook: str) -> str:
     with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
         spec = gradebook.find_notebook(notebook, assignment).kernelspec
-    return json.loads(spec).get("name", "python3") if spec else "python3"
+    return resolve_kernel_name(json.loads(spec).get("name", "python3") if spec else "python3")
 
 
 def _read_json(path: Path) -> dict:

@@ -23,7 +23,7 @@ from nbformat.v4 import new_output
 from nbgrader import utils as nbgrader_utils
 
 from grader import kernel_guard
-from grader.sandbox import SandboxedKernelManager, SandboxSettings, give_to
+from grader.sandbox import SandboxedKernelManager, SandboxSettings, give_to, resolve_kernel_name
 
 GUARD_SOURCE = Path(kernel_guard.__file__).read_text()
 
@@ -223,7 +223,7 @@ async def _run_cells(nb: NotebookNode, session: KernelSession) -> ExecutionRepor
 
 
 def kernel_name_of(nb: NotebookNode) -> str:
-    return nb.metadata.get("kernelspec", {}).get("name", "python3")
+    return resolve_kernel_name(nb.metadata.get("kernelspec", {}).get("name", "python3"))
 
 
 def execute_notebook(nb: NotebookNode, workdir: Path, sandbox: SandboxSettings) -> ExecutionReport:

@@ -128,6 +128,7 @@ def _minimal_environment(home: Path, threads: int = 0) -> dict[str, str]:
         "MPLCONFIGDIR": str(home / ".matplotlib"),
         "PYTHONDONTWRITEBYTECODE": "1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
+        "NBGRADER_EXECUTION": "autograde",  # as stock nbgrader sets it: courses use it to skip slow cells
     }
 
 
@@ -232,9 +233,17 @@ def default_readonly_paths(kernel_python: str, extra: list[str]) -> list[str]:
     return sorted({*kernel_python_paths(kernel_python), *(os.path.realpath(p) for p in extra if os.path.exists(p))})
 
 
+def resolve_kernel_name(kernel_name: str) -> str:
+    """The kernelspec a notebook's kernel name means, as jupyter_client's KernelManager reads it
+    (``python`` is its alias of the native ``python3``)."""
+    from jupyter_client.kernelspec import NATIVE_KERNEL_NAME
+
+    return NATIVE_KERNEL_NAME if kernel_name == "python" else kernel_name
+
+
 def python_of_kernel(kernel_name: str) -> str:
     """The Python interpreter a kernelspec launches (its argv[0], or this Python)."""
     from jupyter_client.kernelspec import KernelSpecManager
 
-    argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
+    argv = KernelSpecManager().get_kernel_spec(resolve_kernel_name(kernel_name)).argv
     return argv[0] if argv and os.path.isabs(argv[0]) else sys.executable

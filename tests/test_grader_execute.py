@@ -9,7 +9,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from grader.autograde import SCRATCH_ROOT
-from grader.execute import execute_notebook
+from grader.execute import execute_notebook, kernel_name_of
 from grader.worker import new_scratch
 from grader.sandbox import (THREAD_VARIABLES, Limits, SandboxSettings, bwrap_problem, default_readonly_paths,
                             python_of_kernel, thread_budget)
@@ -54,3 +54,22 @@ def test_parallel_kernels_share_the_cores():
     assert thread_budget(jobs=1, cores=8) == 8
     assert thread_budget(jobs=3, cores=8) == 2
     assert thread_budget(jobs=4, cores=2) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_kernels_know_they_are_autograding_as_under_stock_nbgrader(mode):
+    nb = run("import os; print(os.environ.get('NBGRADER_EXECUTION'))", mode)
+    assert nb.cells[0].outputs[0]["text"] == "autograde\n"
+
+
+def test_a_python_kernelspec_is_jupyter_clients_alias_of_python3():
+    nb = new_notebook(cells=[new_code_cell("print('ran')")],
+                      metadata={"kernelspec": {"name": "python", "display_name": "Python", "language": "python"}})
+    assert kernel_name_of(nb) == "python3"
+    assert python_of_kernel("python") == python_of_kernel("python3")
+    scratch = new_scratch(SCRATCH_ROOT)
+    try:
+        execute_notebook(nb, scratch / "work", SandboxSettings("none", [], Limits()))
+    finally:
+        shutil.rmtree(scratch)
+    assert nb.cells[0].outputs[0]["text"] == "ran\n"
