@@ -142,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
                "  python -m grader export --output grades.csv\n"
                "first time? python -m grader demo")
     parser.add_argument("--config", type=Path, default=None,
-                        help="the course's nbgrader_config.py (default: this repository's grader/nbgrader_config.py)")
+                        help="the course's nbgrader_config.py (default: the one in the current folder, as for "
+                             "nbgrader, else this repository's grader/nbgrader_config.py)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = commands.add_parser("release", help="generate student labs from the solutions",

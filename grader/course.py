@@ -19,14 +19,21 @@ def put_environment_tools_on_path() -> None:
         os.environ["PATH"] = tools + os.pathsep + os.environ.get("PATH", "")
 
 
+def default_config_file() -> Path:
+    """nbgrader's convention: the ``nbgrader_config.py`` of the folder you run in; else this course's."""
+    here = Path.cwd() / "nbgrader_config.py"
+    return here if here.is_file() else COURSE_CONFIG
+
+
 def load_course_config(config_file: Path | None = None) -> Config:
     """Load a course's ``nbgrader_config.py``.
 
-    Without an argument this repository's configuration is used. A course that has no
-    configuration file gets nbgrader's defaults, rooted at the current directory.
+    Without an argument: the current folder's, as nbgrader does, else this repository's. A
+    course whose configuration file does not exist gets nbgrader's defaults, rooted at the
+    current directory.
     """
     put_environment_tools_on_path()
-    path = Path(config_file) if config_file else COURSE_CONFIG
+    path = Path(config_file) if config_file else default_config_file()
     if not path.is_file():
         config = Config()
         config.CourseDirectory.root = os.getcwd()

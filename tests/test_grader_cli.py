@@ -62,3 +62,13 @@ def test_student_edition_onto_an_existing_folder_is_refused(tmp_path, capsys):
     (tmp_path / "edition" / "keep.txt").write_text("mine")
     assert "exists" in refusal(capsys, "student-edition", str(tmp_path / "edition"))
     assert (tmp_path / "edition" / "keep.txt").read_text() == "mine", "nothing of the folder is lost"
+
+
+def test_inside_a_course_folder_its_own_config_is_used_as_nbgrader_does(tmp_path, monkeypatch, capsys):
+    from grader_fixtures.course import make_course
+
+    make_course(tmp_path)  # nbgrader's default layout: source/, release/, its own nbgrader_config.py
+    monkeypatch.chdir(tmp_path)
+    assert main(["release"]) == 0
+    assert capsys.readouterr().out.strip() == "released quiz"
+    assert (tmp_path / "release" / "quiz" / "quiz.ipynb").is_file()
