@@ -9,7 +9,7 @@ KERNEL := dl-course
 READY  := $(VENV)/.ready
 
 .DEFAULT_GOAL := help
-.PHONY: help setup doctor lab formgrader test test-fast release datasets base-model demo bench bench-grade clean
+.PHONY: help setup doctor lab formgrader test test-fast lint release datasets base-model demo bench bench-grade clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-11s %s\n", $$1, $$2}'
@@ -49,6 +49,10 @@ test: $(READY) ## Run every test: helpers, datasets, notebooks, autograding, ser
 
 test-fast: $(READY) ## The inner loop: every test that starts no kernel, server or venv (about a minute)
 	$(BIN)/python -m pytest -m "not notebook and not kernel and not venv"
+
+lint: $(READY) ## Ruff: lint and format check of the Python code (ruff format . fixes the format)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 release: $(READY) ## Regenerate labs/ from solutions/ with nbgrader
 	$(BIN)/python -m grader release

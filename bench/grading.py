@@ -14,6 +14,7 @@ solution's answers and the untouched lab), grades one with ``nbgrader autograde`
 Not part of ``make test``: it takes several minutes. Timings include whatever else the
 machine is doing: run it on an idle machine for numbers you can compare.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -72,14 +73,15 @@ def timed(command: list[str], cwd: Path, log: Path) -> float:
     with open(log, "w") as stream:
         result = subprocess.run(command, cwd=cwd, stdout=stream, stderr=subprocess.STDOUT)
     seconds = time.monotonic() - started
-    if result.returncode != 0:   # e.g. a notebook nbgrader could not grade: the times still count
+    if result.returncode != 0:  # e.g. a notebook nbgrader could not grade: the times still count
         print(f"  warning: {' '.join(command[1:4])} exited with {result.returncode}, see {log}", flush=True)
     return seconds
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.grading", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.grading", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--students", type=int, default=20, metavar="N", help="submissions to grade (default 20)")
     parser.add_argument("--jobs", type=int, default=2, help="the grader's parallel workers (default 2)")
     parser.add_argument("--assignment", default="01-hello-world", help="a real lab (default 01-hello-world)")
@@ -93,18 +95,36 @@ def main(argv: list[str] | None = None) -> int:
     stock_config = prepare(stock, args.assignment, args.students)
     ours_config = prepare(ours, args.assignment, args.students)
     submitted = stock / "grading" / "submitted"
-    own = [own_time(scratch, args.assignment, submitted / name / args.assignment / f"{args.assignment}.ipynb")
-           for name in ("student00", "student01")]
+    own = [
+        own_time(scratch, args.assignment, submitted / name / args.assignment / f"{args.assignment}.ipynb")
+        for name in ("student00", "student01")
+    ]
     own_mean = statistics.fmean(own)
     print(f"own execution time: solution {own[0]:.1f} s, untouched lab {own[1]:.1f} s", flush=True)
 
     print("stock nbgrader autograde (sequential) ...", flush=True)
-    stock_seconds = timed([sys.executable, "-m", "nbgrader", "autograde", args.assignment, "--force"],
-                          stock, scratch / "stock.log")
+    stock_seconds = timed(
+        [sys.executable, "-m", "nbgrader", "autograde", args.assignment, "--force"], stock, scratch / "stock.log"
+    )
     print(f"  {stock_seconds:.1f} s", flush=True)
     print(f"python -m grader autograde --jobs {args.jobs} ...", flush=True)
-    ours_seconds = timed([sys.executable, "-m", "grader", "--config", str(ours_config), "autograde", args.assignment,
-                          "--jobs", str(args.jobs), "--sandbox", args.sandbox], REPO, scratch / "ours.log")
+    ours_seconds = timed(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "--config",
+            str(ours_config),
+            "autograde",
+            args.assignment,
+            "--jobs",
+            str(args.jobs),
+            "--sandbox",
+            args.sandbox,
+        ],
+        REPO,
+        scratch / "ours.log",
+    )
     print(f"  {ours_seconds:.1f} s", flush=True)
 
     stock_scores, our_scores = scores(stock_config, args.assignment), scores(ours_config, args.assignment)
@@ -118,12 +138,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"grader autograde --jobs {args.jobs}  {ours_seconds:7.1f} s   ({ours_seconds / n:.1f} s per notebook)")
     print(f"speed-up                    {ratio:7.2f} x   (target >= 1.8 x on 2 cores)")
     print(f"own execution per notebook  {own_mean:7.1f} s")
-    print(f"overhead per notebook       {ours_overhead:7.1f} s   grader (target <= 3 s); "
-          f"stock nbgrader {stock_overhead:.1f} s")
+    print(
+        f"overhead per notebook       {ours_overhead:7.1f} s   grader (target <= 3 s); "
+        f"stock nbgrader {stock_overhead:.1f} s"
+    )
     same = stock_scores == our_scores
-    print(f"same scores as nbgrader     {'yes' if same else 'NO: ' + str({k: (stock_scores.get(k), v) for k, v in our_scores.items() if stock_scores.get(k) != v})}")
+    differences = {k: (stock_scores.get(k), v) for k, v in our_scores.items() if stock_scores.get(k) != v}
+    print(f"same scores as nbgrader     {'yes' if same else f'NO: {differences}'}")
     if not args.keep and same:
         import shutil
+
         shutil.rmtree(scratch, ignore_errors=True)
     return 0 if same else 1
 

@@ -1,4 +1,5 @@
 """Run a notebook in the course kernel and read its outputs (for `make bench` and the notebook tests)."""
+
 from __future__ import annotations
 
 import time
@@ -15,8 +16,9 @@ CELL_TIMEOUT_SECONDS = 600
 def execute(path: Path, workdir: Path) -> tuple[nbformat.NotebookNode, float]:
     """Execute a notebook top to bottom in ``workdir``; return it with its outputs and the wall time."""
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name=KERNEL,
-                            resources={"metadata": {"path": str(workdir)}})
+    client = NotebookClient(
+        notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name=KERNEL, resources={"metadata": {"path": str(workdir)}}
+    )
     start = time.perf_counter()
     client.execute()
     return notebook, time.perf_counter() - start

@@ -8,6 +8,7 @@ before and after. It exits with 1 when a solution is over budget or fails to run
 Timings include whatever else the machine is doing: the load figures say how busy it was.
 The README's run-time column comes from this table on an idle machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,18 +65,26 @@ def row(timing: Timing, budget: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.solutions", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("labs", nargs="*", metavar="LAB",
-                        help="labs to time, by folder name or its start (e.g. 03 07-cnn); default: all")
-    parser.add_argument("--budget", type=float, default=BUDGET_SECONDS,
-                        help=f"seconds each solution may take (default {BUDGET_SECONDS:.0f})")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.solutions", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "labs",
+        nargs="*",
+        metavar="LAB",
+        help="labs to time, by folder name or its start (e.g. 03 07-cnn); default: all",
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=BUDGET_SECONDS,
+        help=f"seconds each solution may take (default {BUDGET_SECONDS:.0f})",
+    )
     args = parser.parse_args(argv)
 
     notebooks = solution_notebooks(args.labs)
     if not notebooks:
-        print(f"error: no solution matches {' '.join(args.labs)}; labs are the folders of solutions/",
-              file=sys.stderr)
+        print(f"error: no solution matches {' '.join(args.labs)}; labs are the folders of solutions/", file=sys.stderr)
         return 2
     print(f"timing {len(notebooks)} solution notebooks, budget {args.budget:.0f} s each; {load()}", flush=True)
     timings = []

@@ -1,4 +1,5 @@
 """Command line of the course's helper package: ``python -m dlcourse doctor``."""
+
 from __future__ import annotations
 
 import argparse
@@ -25,16 +26,24 @@ def doctor(requirements: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dlcourse",
-                                     description="The course's helper package from the command line.")
+    parser = argparse.ArgumentParser(
+        prog="python -m dlcourse", description="The course's helper package from the command line."
+    )
     commands = parser.add_subparsers(dest="command", required=True, title="commands")
     check = commands.add_parser(
-        "doctor", help="check this machine is ready for the course, and say how to fix what is not",
+        "doctor",
+        help="check this machine is ready for the course, and say how to fix what is not",
         description="Checks Python, the pinned packages against what is installed, the course kernel, "
-                    "the datasets' checksums, the grading sandbox (bubblewrap) and whether a GPU is visible. "
-                    "Exits with 1 when something needs fixing.")
-    check.add_argument("--requirements", type=Path, default=REQUIREMENTS, metavar="FILE",
-                       help="the pins to compare with (default: the course's requirements.txt)")
+        "the datasets' checksums, the grading sandbox (bubblewrap) and whether a GPU is visible. "
+        "Exits with 1 when something needs fixing.",
+    )
+    check.add_argument(
+        "--requirements",
+        type=Path,
+        default=REQUIREMENTS,
+        metavar="FILE",
+        help="the pins to compare with (default: the course's requirements.txt)",
+    )
     args = parser.parse_args(argv)
     if args.command == "doctor":
         return doctor(args.requirements)

@@ -4,6 +4,7 @@ Each check returns a :class:`Finding`: ``ok``, ``problem`` (something a lab or t
 trip over, with the fix) or ``note`` (worth knowing, nothing to fix: no GPU, no sandbox on
 a student's machine). The command prints them; it exits with 1 when there is a problem.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -40,23 +41,38 @@ def check_python() -> Finding:
     if sys.version_info[:2] == COURSE_PYTHON:
         return Finding("Python", "ok", found)
     wanted = ".".join(map(str, COURSE_PYTHON))
-    return Finding("Python", "problem", f"{found}, the course is tested with {wanted}",
-                   f"install Python {wanted}, then `make clean && make setup PYTHON=python{wanted}`")
+    return Finding(
+        "Python",
+        "problem",
+        f"{found}, the course is tested with {wanted}",
+        f"install Python {wanted}, then `make clean && make setup PYTHON=python{wanted}`",
+    )
 
 
 def check_packages(requirements: Path = REQUIREMENTS) -> Finding:
     try:
         pins = read_pins(requirements)
     except OSError as error:
-        return Finding("packages", "problem", f"cannot read the pins: {error.strerror} ({requirements})",
-                       "run the doctor from a clone of the course repository")
+        return Finding(
+            "packages",
+            "problem",
+            f"cannot read the pins: {error.strerror} ({requirements})",
+            "run the doctor from a clone of the course repository",
+        )
     gaps = version_gaps(pins)
     if not gaps:
         return Finding("packages", "ok", f"all {len(pins)} pinned packages installed at their pinned versions")
-    fix = ("Colab's versions differ by design; the labs usually work with them" if in_colab()
-           else "`make setup` (conda: `pip install -r requirements.txt`)")
-    return Finding("packages", "note" if in_colab() else "problem",
-                   "differ from requirements.txt: " + ", ".join(map(str, gaps)), fix)
+    fix = (
+        "Colab's versions differ by design; the labs usually work with them"
+        if in_colab()
+        else "`make setup` (conda: `pip install -r requirements.txt`)"
+    )
+    return Finding(
+        "packages",
+        "note" if in_colab() else "problem",
+        "differ from requirements.txt: " + ", ".join(map(str, gaps)),
+        fix,
+    )
 
 
 def check_kernel() -> Finding:
@@ -72,8 +88,12 @@ def check_kernel() -> Finding:
         return Finding("course kernel", "problem", f"no Jupyter kernel named {KERNEL!r}", "`make setup`")
     python = Path(spec.argv[0])
     if python.resolve() != Path(sys.executable).resolve():
-        return Finding("course kernel", "problem", f"{KERNEL!r} runs {python}, not this environment's Python",
-                       "`make setup` registers the kernel of this environment")
+        return Finding(
+            "course kernel",
+            "problem",
+            f"{KERNEL!r} runs {python}, not this environment's Python",
+            "`make setup` registers the kernel of this environment",
+        )
     return Finding("course kernel", "ok", f"{spec.display_name!r} runs {python}")
 
 
@@ -89,22 +109,30 @@ def check_datasets() -> Finding:
         elif hashlib.sha256(path.read_bytes()).hexdigest() != expected:
             bad.append(f"{name} changed")
     if bad:
-        return Finding("datasets", "problem", ", ".join(bad),
-                       "`git checkout -- datasets/` (or `make datasets` to rebuild them)")
+        return Finding(
+            "datasets", "problem", ", ".join(bad), "`git checkout -- datasets/` (or `make datasets` to rebuild them)"
+        )
     return Finding("datasets", "ok", f"{len(CATALOGUE)} files in {folder} match their sha256")
 
 
 def check_sandbox() -> Finding:
     bwrap = shutil.which("bwrap")
     if bwrap is None:
-        return Finding("grading sandbox", "note", "bubblewrap is not installed (only instructors who autograde need it)",
-                       "`sudo apt-get install bubblewrap`")
+        return Finding(
+            "grading sandbox",
+            "note",
+            "bubblewrap is not installed (only instructors who autograde need it)",
+            "`sudo apt-get install bubblewrap`",
+        )
     probe = subprocess.run([bwrap, "--ro-bind", "/", "/", "--unshare-net", "true"], capture_output=True, text=True)
     if probe.returncode != 0:
         reason = (probe.stderr.strip().splitlines() or ["no message"])[-1]
-        return Finding("grading sandbox", "note", f"bubblewrap is installed but cannot start a sandbox: {reason}",
-                       "allow unprivileged user namespaces (`sysctl kernel.unprivileged_userns_clone=1`), "
-                       "or grade as root")
+        return Finding(
+            "grading sandbox",
+            "note",
+            f"bubblewrap is installed but cannot start a sandbox: {reason}",
+            "allow unprivileged user namespaces (`sysctl kernel.unprivileged_userns_clone=1`), or grade as root",
+        )
     return Finding("grading sandbox", "ok", f"bubblewrap works ({bwrap})")
 
 
@@ -136,6 +164,12 @@ def check_gpu() -> Finding:
 
 def diagnose(requirements: Path = REQUIREMENTS) -> list[Finding]:
     """Every check, in the order a newcomer would fix them."""
-    checks: list[Callable[[], Finding]] = [check_python, lambda: check_packages(requirements), check_kernel,
-                                           check_datasets, check_sandbox, check_gpu]
+    checks: list[Callable[[], Finding]] = [
+        check_python,
+        lambda: check_packages(requirements),
+        check_kernel,
+        check_datasets,
+        check_sandbox,
+        check_gpu,
+    ]
     return [check() for check in checks]

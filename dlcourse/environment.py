@@ -5,6 +5,7 @@ prints :func:`setup_report`: the Python, TensorFlow and Keras in use, and in one
 packages that differ from the pins (in Colab: that those are Colab's own versions). It
 never raises: a lab should still start on a machine that differs.
 """
+
 from __future__ import annotations
 
 import platform
@@ -19,8 +20,21 @@ REQUIREMENTS = COURSE_ROOT / "requirements.txt"
 
 #: The packages the labs themselves import (the rest of the pins serve grading and tests).
 LAB_PACKAGES = (
-    "tensorflow", "keras", "tensorflow-datasets", "numpy", "pandas", "scikit-learn", "scipy",
-    "matplotlib", "seaborn", "ipywidgets", "tqdm", "fastapi", "uvicorn", "requests", "ai-edge-litert",
+    "tensorflow",
+    "keras",
+    "tensorflow-datasets",
+    "numpy",
+    "pandas",
+    "scikit-learn",
+    "scipy",
+    "matplotlib",
+    "seaborn",
+    "ipywidgets",
+    "tqdm",
+    "fastapi",
+    "uvicorn",
+    "requests",
+    "ai-edge-litert",
 )
 
 

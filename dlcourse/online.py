@@ -68,54 +68,66 @@ FILES: dict[str, RemoteFile] = {
     for f in [
         # keras/src/datasets/mnist.py
         RemoteFile(
-            "MNIST", "mnist.npz", _KERAS_BUCKET + "mnist.npz",
+            "MNIST",
+            "mnist.npz",
+            _KERAS_BUCKET + "mnist.npz",
             "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
         ),
         # Origins from keras/src/datasets/fashion_mnist.py, which checks no hash; the sha256
         # values are those of Zalando's original files (tensorflow_datasets
         # url_checksums/fashion_mnist.txt), which Keras's bucket copies byte for byte.
         RemoteFile(
-            "Fashion-MNIST", "train-images-idx3-ubyte.gz",
+            "Fashion-MNIST",
+            "train-images-idx3-ubyte.gz",
             _KERAS_BUCKET + "train-images-idx3-ubyte.gz",
             "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
             "datasets/fashion-mnist",
         ),
         RemoteFile(
-            "Fashion-MNIST", "train-labels-idx1-ubyte.gz",
+            "Fashion-MNIST",
+            "train-labels-idx1-ubyte.gz",
             _KERAS_BUCKET + "train-labels-idx1-ubyte.gz",
             "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
             "datasets/fashion-mnist",
         ),
         RemoteFile(
-            "Fashion-MNIST", "t10k-images-idx3-ubyte.gz",
+            "Fashion-MNIST",
+            "t10k-images-idx3-ubyte.gz",
             _KERAS_BUCKET + "t10k-images-idx3-ubyte.gz",
             "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
             "datasets/fashion-mnist",
         ),
         RemoteFile(
-            "Fashion-MNIST", "t10k-labels-idx1-ubyte.gz",
+            "Fashion-MNIST",
+            "t10k-labels-idx1-ubyte.gz",
             _KERAS_BUCKET + "t10k-labels-idx1-ubyte.gz",
             "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
             "datasets/fashion-mnist",
         ),
         # keras/src/datasets/cifar10.py
         RemoteFile(
-            "CIFAR-10", "cifar-10-python.tar.gz",
+            "CIFAR-10",
+            "cifar-10-python.tar.gz",
             "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
             "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
         ),
         # keras/src/datasets/imdb.py (Keras publishes only an md5 for the word index)
         RemoteFile(
-            "IMDB", "imdb.npz", _KERAS_BUCKET + "imdb.npz",
+            "IMDB",
+            "imdb.npz",
+            _KERAS_BUCKET + "imdb.npz",
             "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f",
         ),
         RemoteFile(
-            "IMDB", "imdb_word_index.json", _KERAS_BUCKET + "imdb_word_index.json",
+            "IMDB",
+            "imdb_word_index.json",
+            _KERAS_BUCKET + "imdb_word_index.json",
             "bfafd718b763782e994055a2d397834f",
         ),
         # tensorflow_datasets/datasets/tf_flowers/checksums.tsv
         RemoteFile(
-            "tf_flowers", "flower_photos.tgz",
+            "tf_flowers",
+            "flower_photos.tgz",
             "http://download.tensorflow.org/example_images/flower_photos.tgz",
             "4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183e3e595d9c",
         ),
@@ -180,8 +192,7 @@ def fetch(fname: str) -> Path:
         pass  # reported just below
     if not os.access(cache, os.W_OK):
         raise DatasetUnavailableError(
-            f"{remote.dataset}: the cache folder {cache} is not writable; "
-            f"set {CACHE_ENV} to a folder you can write to."
+            f"{remote.dataset}: the cache folder {cache} is not writable; set {CACHE_ENV} to a folder you can write to."
         )
     try:
         path = get_file(

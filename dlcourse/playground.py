@@ -10,6 +10,7 @@
 All points lie in the Playground's square [-6, 6] x [-6, 6]. Classification labels are 0 and
 1 (the Playground shows them as orange and blue); the plane's targets lie in about [-1, 1].
 """
+
 from __future__ import annotations
 
 import base64
@@ -38,8 +39,13 @@ FEATURES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "sin(x2)": lambda x1, x2: np.sin(x2),
 }
 FEATURE_LABELS: dict[str, str] = {
-    "x1": "X₁", "x2": "X₂", "x1^2": "X₁²", "x2^2": "X₂²",
-    "x1*x2": "X₁X₂", "sin(x1)": "sin(X₁)", "sin(x2)": "sin(X₂)",
+    "x1": "X₁",
+    "x2": "X₂",
+    "x1^2": "X₁²",
+    "x2^2": "X₂²",
+    "x1*x2": "X₁X₂",
+    "sin(x1)": "sin(X₁)",
+    "sin(x2)": "sin(X₂)",
 }
 
 #: The choices the Playground's drop-down menus offer.
@@ -58,8 +64,9 @@ def _default_samples(name: str) -> int:
     return 1200 if name == "plane" else 500
 
 
-def make_playground_data(name: str, n: int | None = None, noise: float = 0.0,
-                         seed: int | None = 42) -> tuple[np.ndarray, np.ndarray]:
+def make_playground_data(
+    name: str, n: int | None = None, noise: float = 0.0, seed: int | None = 42
+) -> tuple[np.ndarray, np.ndarray]:
     """Draw one of the Playground's datasets: ``(X, y)``.
 
     ``X`` is float32 of shape (n, 2). For ``"blobs"``, ``"circle"``, ``"xor"`` and
@@ -159,10 +166,16 @@ def make_features(X: np.ndarray, features: Iterable[str] = ("x1", "x2")) -> np.n
     return np.column_stack([FEATURES[name](x1, x2) for name in features]).astype(np.float32)
 
 
-def build_model(n_features: int, hidden_layers: int | Sequence[int] = 1, neurons: int = 4,
-                activation: str = "tanh", regularization: str | None = None,
-                regularization_rate: float = 0.0, task: str = "classification",
-                learning_rate: float = 0.03) -> Any:
+def build_model(
+    n_features: int,
+    hidden_layers: int | Sequence[int] = 1,
+    neurons: int = 4,
+    activation: str = "tanh",
+    regularization: str | None = None,
+    regularization_rate: float = 0.0,
+    task: str = "classification",
+    learning_rate: float = 0.03,
+) -> Any:
     """The Keras model the Playground trains: dense layers, one output, plain SGD.
 
     ``hidden_layers`` is a number of layers of ``neurons`` units each, or a list of unit
@@ -183,8 +196,11 @@ def build_model(n_features: int, hidden_layers: int | Sequence[int] = 1, neurons
         model.add(keras.layers.Dense(count, activation=activation, kernel_regularizer=penalty))
     if task == "classification":
         model.add(keras.layers.Dense(1, activation="sigmoid", kernel_regularizer=penalty))
-        model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate),
-                      loss="binary_crossentropy", metrics=["accuracy"])
+        model.compile(
+            optimizer=keras.optimizers.SGD(learning_rate=learning_rate),
+            loss="binary_crossentropy",
+            metrics=["accuracy"],
+        )
     else:
         model.add(keras.layers.Dense(1, kernel_regularizer=penalty))
         model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate), loss="mean_squared_error")
@@ -228,12 +244,23 @@ class PlaygroundWidget(widgets.VBox):
     Every reset reseeds Keras with ``seed``, so the same settings always train the same way.
     """
 
-    def __init__(self, dataset: str = "circle", noise: float = 0.0, train_ratio: float = 0.5,
-                 features: Iterable[str] = ("x1", "x2"), hidden_layers: int = 1, neurons: int = 4,
-                 activation: str = "tanh", learning_rate: float = 0.03,
-                 regularization: str | None = None, regularization_rate: float = 0.0,
-                 batch_size: int = 10, epochs: int = 10, n_samples: int | None = None,
-                 seed: int = 42):
+    def __init__(
+        self,
+        dataset: str = "circle",
+        noise: float = 0.0,
+        train_ratio: float = 0.5,
+        features: Iterable[str] = ("x1", "x2"),
+        hidden_layers: int = 1,
+        neurons: int = 4,
+        activation: str = "tanh",
+        learning_rate: float = 0.03,
+        regularization: str | None = None,
+        regularization_rate: float = 0.0,
+        batch_size: int = 10,
+        epochs: int = 10,
+        n_samples: int | None = None,
+        seed: int = 42,
+    ):
         self.seed = int(seed)
         self.n_samples = n_samples
         self.history: dict[str, list[float]] = {"loss": [], "test_loss": []}
@@ -245,44 +272,63 @@ class PlaygroundWidget(widgets.VBox):
 
         style = {"description_width": "initial"}
         self.dataset_control = widgets.Dropdown(options=list(DATASETS), description="Data", style=style)
-        self.noise_control = widgets.FloatSlider(min=0.0, max=0.5, step=0.05, readout_format=".0%",
-                                                 description="Noise", style=style)
-        self.ratio_control = widgets.FloatSlider(min=0.1, max=0.9, step=0.1, readout_format=".0%",
-                                                 description="Training data", style=style)
+        self.noise_control = widgets.FloatSlider(
+            min=0.0, max=0.5, step=0.05, readout_format=".0%", description="Noise", style=style
+        )
+        self.ratio_control = widgets.FloatSlider(
+            min=0.1, max=0.9, step=0.1, readout_format=".0%", description="Training data", style=style
+        )
         self.batch_control = widgets.IntSlider(min=1, max=30, description="Batch size", style=style)
         self.feature_controls = {
-            name: widgets.Checkbox(description=FEATURE_LABELS[name], indent=False,
-                                   layout=widgets.Layout(width="auto"))
+            name: widgets.Checkbox(description=FEATURE_LABELS[name], indent=False, layout=widgets.Layout(width="auto"))
             for name in FEATURES
         }
         self.layers_control = widgets.IntSlider(min=0, max=6, description="Hidden layers", style=style)
         self.neurons_control = widgets.IntSlider(min=1, max=8, description="Neurons per layer", style=style)
         self.activation_control = widgets.Dropdown(options=list(ACTIVATIONS), description="Activation", style=style)
-        self.learning_rate_control = widgets.Dropdown(options=_choice_list(LEARNING_RATES, _rate_label),
-                                                      description="Learning rate", style=style)
-        self.regularization_control = widgets.Dropdown(options=[("None", None), ("L1", "L1"), ("L2", "L2")],
-                                                       description="Regularization", style=style)
+        self.learning_rate_control = widgets.Dropdown(
+            options=_choice_list(LEARNING_RATES, _rate_label), description="Learning rate", style=style
+        )
+        self.regularization_control = widgets.Dropdown(
+            options=[("None", None), ("L1", "L1"), ("L2", "L2")], description="Regularization", style=style
+        )
         self.regularization_rate_control = widgets.Dropdown(
-            options=_choice_list(REGULARIZATION_RATES, _rate_label), description="Regularization rate", style=style)
-        self.epochs_control = widgets.Dropdown(options=list(EPOCH_CHOICES), description="Epochs per click",
-                                               style=style)
+            options=_choice_list(REGULARIZATION_RATES, _rate_label), description="Regularization rate", style=style
+        )
+        self.epochs_control = widgets.Dropdown(options=list(EPOCH_CHOICES), description="Epochs per click", style=style)
         self.train_button = widgets.Button(description="Train", button_style="primary", icon="play")
         self.reset_button = widgets.Button(description="Reset", icon="refresh")
         self.status = widgets.HTML()
         self.output = widgets.Output()
 
         self._controls = {
-            "dataset": self.dataset_control, "noise": self.noise_control, "train_ratio": self.ratio_control,
-            "batch_size": self.batch_control, "hidden_layers": self.layers_control,
-            "neurons": self.neurons_control, "activation": self.activation_control,
-            "learning_rate": self.learning_rate_control, "regularization": self.regularization_control,
-            "regularization_rate": self.regularization_rate_control, "epochs": self.epochs_control,
+            "dataset": self.dataset_control,
+            "noise": self.noise_control,
+            "train_ratio": self.ratio_control,
+            "batch_size": self.batch_control,
+            "hidden_layers": self.layers_control,
+            "neurons": self.neurons_control,
+            "activation": self.activation_control,
+            "learning_rate": self.learning_rate_control,
+            "regularization": self.regularization_control,
+            "regularization_rate": self.regularization_rate_control,
+            "epochs": self.epochs_control,
         }
-        self.set(dataset=dataset, noise=noise, train_ratio=train_ratio, features=features,
-                 hidden_layers=hidden_layers, neurons=neurons, activation=activation,
-                 learning_rate=learning_rate, regularization=regularization,
-                 regularization_rate=regularization_rate, batch_size=batch_size, epochs=epochs,
-                 reset=False)
+        self.set(
+            dataset=dataset,
+            noise=noise,
+            train_ratio=train_ratio,
+            features=features,
+            hidden_layers=hidden_layers,
+            neurons=neurons,
+            activation=activation,
+            learning_rate=learning_rate,
+            regularization=regularization,
+            regularization_rate=regularization_rate,
+            batch_size=batch_size,
+            epochs=epochs,
+            reset=False,
+        )
 
         for name, control in self._controls.items():
             if name != "epochs":
@@ -292,12 +338,27 @@ class PlaygroundWidget(widgets.VBox):
         self.train_button.on_click(self._on_train_click)
         self.reset_button.on_click(lambda _: self.reset())
 
-        data_box = widgets.VBox([widgets.HTML("<b>Data</b>"), self.dataset_control, self.noise_control,
-                                 self.ratio_control, self.batch_control])
+        data_box = widgets.VBox(
+            [
+                widgets.HTML("<b>Data</b>"),
+                self.dataset_control,
+                self.noise_control,
+                self.ratio_control,
+                self.batch_control,
+            ]
+        )
         feature_box = widgets.VBox([widgets.HTML("<b>Features</b>"), *self.feature_controls.values()])
-        network_box = widgets.VBox([widgets.HTML("<b>Network</b>"), self.layers_control, self.neurons_control,
-                                    self.activation_control, self.learning_rate_control,
-                                    self.regularization_control, self.regularization_rate_control])
+        network_box = widgets.VBox(
+            [
+                widgets.HTML("<b>Network</b>"),
+                self.layers_control,
+                self.neurons_control,
+                self.activation_control,
+                self.learning_rate_control,
+                self.regularization_control,
+                self.regularization_rate_control,
+            ]
+        )
         run_box = widgets.HBox([self.train_button, self.epochs_control, self.reset_button, self.status])
         super().__init__([widgets.HBox([data_box, feature_box, network_box]), run_box, self.output])
         self.reset()
@@ -404,12 +465,21 @@ class PlaygroundWidget(widgets.VBox):
         self.X_train, self.y_train, self.X_test, self.y_test = X[train], y[train], X[test], y[test]
 
         keras.utils.set_random_seed(self.seed)
-        self.model = build_model(len(settings["features"]), settings["hidden_layers"], settings["neurons"],
-                                 settings["activation"], settings["regularization"],
-                                 settings["regularization_rate"], self.task, settings["learning_rate"])
+        self.model = build_model(
+            len(settings["features"]),
+            settings["hidden_layers"],
+            settings["neurons"],
+            settings["activation"],
+            settings["regularization"],
+            settings["regularization_rate"],
+            self.task,
+            settings["learning_rate"],
+        )
         self._trainer = None
-        self.history = {"loss": [self._loss(self.X_train, self.y_train)],
-                        "test_loss": [self._loss(self.X_test, self.y_test)]}
+        self.history = {
+            "loss": [self._loss(self.X_train, self.y_train)],
+            "test_loss": [self._loss(self.X_test, self.y_test)],
+        }
         self._show_status()
         self.redraw()
         return self
@@ -455,15 +525,16 @@ class PlaygroundWidget(widgets.VBox):
             test_losses = tf.TensorArray(tf.float32, size=epochs)
             for step in tf.range(epochs):
                 order = tf.random.experimental.stateless_shuffle(
-                    tf.range(size), seed=tf.stack([tf.constant(seed, tf.int32), first_epoch + step]))
+                    tf.range(size), seed=tf.stack([tf.constant(seed, tf.int32), first_epoch + step])
+                )
                 for index in tf.range(batches):
-                    rows = order[index * batch:tf.minimum((index + 1) * batch, size)]
+                    rows = order[index * batch : tf.minimum((index + 1) * batch, size)]
                     with tf.GradientTape() as tape:
                         loss = data_loss(tf.gather(y_train, rows), model(tf.gather(x_train, rows), training=True))
                         if model.losses:
                             loss += tf.add_n(model.losses)
                     gradients = tape.gradient(loss, model.trainable_variables)
-                    optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+                    optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
                 train_losses = train_losses.write(step, data_loss(y_train, model(x_train, training=False)))
                 test_losses = test_losses.write(step, data_loss(y_test, model(x_test, training=False)))
             return train_losses.stack(), test_losses.stack()
@@ -493,8 +564,9 @@ class PlaygroundWidget(widgets.VBox):
             done = 0
             while done < epochs:
                 count = min(chunk, epochs - done)
-                train_losses, test_losses = self._trainer(tf.constant(count, tf.int32),
-                                                          tf.constant(self.epoch, tf.int32))
+                train_losses, test_losses = self._trainer(
+                    tf.constant(count, tf.int32), tf.constant(self.epoch, tf.int32)
+                )
                 self.history["loss"].extend(float(value) for value in train_losses.numpy())
                 self.history["test_loss"].extend(float(value) for value in test_losses.numpy())
                 done += count
@@ -533,8 +605,10 @@ class PlaygroundWidget(widgets.VBox):
     # ----- display ------------------------------------------------------------------------
 
     def _show_status(self) -> None:
-        self.status.value = (f"epoch {self.epoch} &nbsp;|&nbsp; test loss <b>{self.test_loss:.3f}</b>"
-                             f" &nbsp;|&nbsp; training loss <b>{self.train_loss:.3f}</b>")
+        self.status.value = (
+            f"epoch {self.epoch} &nbsp;|&nbsp; test loss <b>{self.test_loss:.3f}</b>"
+            f" &nbsp;|&nbsp; training loss <b>{self.train_loss:.3f}</b>"
+        )
 
     def plot(self, resolution: int = 80) -> Figure:
         """A new figure: the model's output over the square with the data, and the loss curves."""
@@ -554,23 +628,49 @@ class PlaygroundWidget(widgets.VBox):
         else:
             levels, labels = np.linspace(-1.2, 1.2, 13), "prediction"
             colour_y, vmin, vmax = self.y_train, -1.2, 1.2
-        shading = left.contourf(g1, g2, np.clip(surface, levels[0], levels[-1]), levels=levels,
-                                cmap="RdBu", alpha=0.6)
+        shading = left.contourf(g1, g2, np.clip(surface, levels[0], levels[-1]), levels=levels, cmap="RdBu", alpha=0.6)
         figure.colorbar(shading, ax=left, label=labels)
-        left.scatter(*self.X_train.T, c=colour_y, cmap="RdBu", vmin=vmin, vmax=vmax, s=14, edgecolors="white",
-                     linewidths=0.6, label="training")
-        left.scatter(*self.X_test.T, c=self.y_test, cmap="RdBu", vmin=vmin, vmax=vmax, s=14, edgecolors="black",
-                     linewidths=0.6, label="test")
-        left.set(xlim=(-DOMAIN, DOMAIN), ylim=(-DOMAIN, DOMAIN), xlabel="x1", ylabel="x2", aspect="equal",
-                 title=f"{self.dataset}: model output")
+        left.scatter(
+            *self.X_train.T,
+            c=colour_y,
+            cmap="RdBu",
+            vmin=vmin,
+            vmax=vmax,
+            s=14,
+            edgecolors="white",
+            linewidths=0.6,
+            label="training",
+        )
+        left.scatter(
+            *self.X_test.T,
+            c=self.y_test,
+            cmap="RdBu",
+            vmin=vmin,
+            vmax=vmax,
+            s=14,
+            edgecolors="black",
+            linewidths=0.6,
+            label="test",
+        )
+        left.set(
+            xlim=(-DOMAIN, DOMAIN),
+            ylim=(-DOMAIN, DOMAIN),
+            xlabel="x1",
+            ylabel="x2",
+            aspect="equal",
+            title=f"{self.dataset}: model output",
+        )
         left.legend(loc="upper right", fontsize=8)
 
         epochs = np.arange(len(self.history["loss"]))
         right.plot(epochs, self.history["loss"], label="training")
         right.plot(epochs, self.history["test_loss"], label="test")
         loss_name = "binary cross-entropy" if self.task == "classification" else "mean squared error"
-        right.set(xlabel="epoch", ylabel=loss_name,
-                  title=f"Loss after {self.epoch} epochs: test {self.test_loss:.3f}, training {self.train_loss:.3f}")
+        right.set(
+            xlabel="epoch",
+            ylabel=loss_name,
+            title=f"Loss after {self.epoch} epochs: test {self.test_loss:.3f}, training {self.train_loss:.3f}",
+        )
         right.legend()
         figure.tight_layout()
         return figure
@@ -594,9 +694,13 @@ class PlaygroundWidget(widgets.VBox):
         buffer = io.BytesIO()
         self.figure.savefig(buffer, format="png", dpi=80)
         image = base64.b64encode(buffer.getvalue()).decode("ascii")
-        self.output.outputs = ({"output_type": "display_data", "metadata": {},
-                                "data": {"image/png": image,
-                                         "text/plain": f"<Playground: {self.dataset}, epoch {self.epoch}>"}},)
+        self.output.outputs = (
+            {
+                "output_type": "display_data",
+                "metadata": {},
+                "data": {"image/png": image, "text/plain": f"<Playground: {self.dataset}, epoch {self.epoch}>"},
+            },
+        )
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         if not self._shown:

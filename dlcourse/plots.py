@@ -1,4 +1,5 @@
 """The course's standard plots: learning curves, confusion matrices, decision boundaries, images."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -32,7 +33,7 @@ def plot_history(history: Any, metrics: Sequence[str] | None = None) -> Figure:
         raise KeyError(f"metrics {missing} were not recorded; this history has {sorted(logs)}")
 
     fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
-    for ax, name in zip(axes[0], metrics):
+    for ax, name in zip(axes[0], metrics, strict=True):
         epochs = np.arange(1, len(logs[name]) + 1)
         ax.plot(epochs, logs[name], label="training")
         if f"val_{name}" in logs:
@@ -66,8 +67,17 @@ def plot_confusion_matrix(
     if ax is None:
         size = max(4.0, 0.6 * len(names) + 2)
         _, ax = plt.subplots(figsize=(size, size * 0.85))
-    sns.heatmap(matrix, annot=True, fmt=".2f" if normalize else "d", cmap="Blues", cbar=normalize,
-                xticklabels=names, yticklabels=names, square=True, ax=ax)
+    sns.heatmap(
+        matrix,
+        annot=True,
+        fmt=".2f" if normalize else "d",
+        cmap="Blues",
+        cbar=normalize,
+        xticklabels=names,
+        yticklabels=names,
+        square=True,
+        ax=ax,
+    )
     ax.set(xlabel="predicted", ylabel="true", title="Confusion matrix" + (" (rates)" if normalize else ""))
     return ax
 

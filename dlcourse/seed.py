@@ -1,4 +1,5 @@
 """Make a lab's numbers repeat from run to run."""
+
 from __future__ import annotations
 
 import os

@@ -127,10 +127,14 @@ def load_saved_model(base_path: str | Path, version: int | None = None) -> Saved
     _, inputs = signature.structured_input_signature
     if len(inputs) != 1:
         raise ValueError(f"{path}: only models with one input can be served, this one has {sorted(inputs)}")
-    (input_name, spec), = inputs.items()
+    ((input_name, spec),) = inputs.items()
     servable = SavedModelServable(
-        path=path, version=version, signature=signature, input_name=input_name,
-        input_shape=tuple(spec.shape)[1:], dtype=spec.dtype.name,
+        path=path,
+        version=version,
+        signature=signature,
+        input_name=input_name,
+        input_shape=tuple(spec.shape)[1:],
+        dtype=spec.dtype.name,
     )
     servable._loaded = loaded  # keep the variables alive as long as the signature
     return servable
@@ -138,7 +142,7 @@ def load_saved_model(base_path: str | Path, version: int | None = None) -> Saved
 
 def _check_shape(batch: np.ndarray, expected: Sequence[int | None], what: str) -> None:
     actual = batch.shape[1:]
-    if len(actual) != len(expected) or any(e is not None and a != e for a, e in zip(actual, expected)):
+    if len(actual) != len(expected) or any(e is not None and a != e for a, e in zip(actual, expected, strict=True)):
         shown = ", ".join("?" if e is None else str(e) for e in expected)
         raise BadRequest(
             f"{what} have shape {list(actual)} each, but the model expects [{shown}] "
@@ -174,13 +178,15 @@ def handle_predict(servable: Servable, body: bytes) -> dict[str, Any]:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadRequest(f"JSON Parse error: {exc}") from None
     if not isinstance(request, dict):
-        raise BadRequest("the request body must be a JSON object such as {\"instances\": [...]}")
+        raise BadRequest('the request body must be a JSON object such as {"instances": [...]}')
     signature = request.get("signature_name", SIGNATURE)
     if signature != SIGNATURE:
         raise BadRequest(f"Serving signature name: {signature!r} not found in signature def")
     unknown = set(request) - {"instances", "inputs", "signature_name"}
     if ("instances" in request) == ("inputs" in request):
-        raise BadRequest("the request must contain exactly one of \"instances\" (row format) or \"inputs\" (columnar format)")
+        raise BadRequest(
+            'the request must contain exactly one of "instances" (row format) or "inputs" (columnar format)'
+        )
     if unknown:
         raise BadRequest(f"unknown field(s) in the request: {', '.join(sorted(unknown))}")
     row_format = "instances" in request
@@ -198,10 +204,15 @@ def handle_predict(servable: Servable, body: bytes) -> dict[str, Any]:
 
 def version_status(servable: Servable) -> dict[str, Any]:
     """TensorFlow Serving's answer to ``GET /v1/models/<name>``."""
-    return {"model_version_status": [{
-        "version": str(servable.version), "state": "AVAILABLE",
-        "status": {"error_code": "OK", "error_message": ""},
-    }]}
+    return {
+        "model_version_status": [
+            {
+                "version": str(servable.version),
+                "state": "AVAILABLE",
+                "status": {"error_code": "OK", "error_message": ""},
+            }
+        ]
+    }
 
 
 def create_app(models: Mapping[str, Servable]):
@@ -270,8 +281,7 @@ class ModelServer:
 
     def __init__(self, models: Mapping[str, Servable | str | Path], host: str = "127.0.0.1", port: int = 0):
         self.models: dict[str, Servable] = {
-            name: load_saved_model(model) if isinstance(model, (str, Path)) else model
-            for name, model in models.items()
+            name: load_saved_model(model) if isinstance(model, (str, Path)) else model for name, model in models.items()
         }
         self.host = host
         self.port = port
@@ -299,8 +309,9 @@ class ModelServer:
         config = uvicorn.Config(create_app(self.models), log_level="warning", access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
         self._socket = sock
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        name=f"model-server-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name=f"model-server-{self.port}", daemon=True
+        )
         self._thread.start()
         deadline = threading.Event()
         waited = 0.0
@@ -344,6 +355,15 @@ class ModelServer:
 
 
 __all__ = [
-    "BadRequest", "FunctionServable", "ModelServer", "NotFound", "SavedModelServable", "Servable",
-    "create_app", "handle_predict", "latest_version", "load_saved_model", "version_status",
+    "BadRequest",
+    "FunctionServable",
+    "ModelServer",
+    "NotFound",
+    "SavedModelServable",
+    "Servable",
+    "create_app",
+    "handle_predict",
+    "latest_version",
+    "load_saved_model",
+    "version_status",
 ]

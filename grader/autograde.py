@@ -13,6 +13,7 @@ sqlite written by one process, so killing the run at any moment loses at most th
 notebooks being executed, and re-recording a submission replaces its grades (nbgrader's
 ``update_or_create``) rather than duplicating them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,17 +28,22 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
-from traitlets.config import Config
 from tqdm import tqdm
+from traitlets.config import Config
 
 from grader.course import course_root
 from grader.errors import GraderError
 from grader.pool import Executor, LocalProcessPool
 from grader.record import GradebookWriter
-from grader.sandbox import (Limits, default_readonly_paths, python_of_kernel, resolve_kernel_name, resolve_mode,
-                            thread_budget)
+from grader.sandbox import (
+    Limits,
+    default_readonly_paths,
+    python_of_kernel,
+    resolve_kernel_name,
+    resolve_mode,
+    thread_budget,
+)
 from grader.worker import GradingJob, write_atomically
-
 
 #: Scratch copies live in a short path: Unix socket paths (the kernel's IPC) are limited to 107 bytes.
 SCRATCH_ROOT = str(Path(tempfile.gettempdir()) / "grader")
@@ -48,7 +54,7 @@ class SubmissionOutcome:
     """What became of one student's submission."""
 
     student: str
-    status: str                      # graded | skipped | failed
+    status: str  # graded | skipped | failed
     score: float | None = None
     max_score: float | None = None
     reason: str | None = None
@@ -117,13 +123,23 @@ def submission_score(db_url: str, assignment: str, student: str) -> tuple[float,
 def require_gradebook(db_url: str, assignment: str) -> None:
     """Refuse, in one line, to grade before anything was released (nbgrader creates the gradebook then)."""
     if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
-        raise GraderError(f"there is no gradebook yet ({db_url.removeprefix('sqlite:///')}): "
-                          f"release the assignment first, e.g. python -m grader release {assignment}")
+        raise GraderError(
+            f"there is no gradebook yet ({db_url.removeprefix('sqlite:///')}): "
+            f"release the assignment first, e.g. python -m grader release {assignment}"
+        )
 
 
-def autograde(config: Config, assignment: str, students: list[str] | None = None, jobs: int | None = None,
-              timeout: float | None = None, sandbox: str = "auto", force: bool = False,
-              executor: Executor | None = None, progress: bool = True) -> AutogradeReport:
+def autograde(
+    config: Config,
+    assignment: str,
+    students: list[str] | None = None,
+    jobs: int | None = None,
+    timeout: float | None = None,
+    sandbox: str = "auto",
+    force: bool = False,
+    executor: Executor | None = None,
+    progress: bool = True,
+) -> AutogradeReport:
     """Grade every (or the given) submission of ``assignment``; see the module docstring."""
     started = time.monotonic()
     coursedir = CourseDirectory(config=config)
@@ -160,28 +176,51 @@ def autograde(config: Config, assignment: str, students: list[str] | None = None
         folder = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
         fingerprints[student] = fingerprint(folder)
         if not force and _read_json(state / "graded" / f"{student}.json").get("fingerprint") == fingerprints[student]:
-            report.outcomes.append(SubmissionOutcome(student, "skipped", *submission_score(coursedir.db_url, assignment, student),
-                                                     reason="already graded"))
+            report.outcomes.append(
+                SubmissionOutcome(
+                    student,
+                    "skipped",
+                    *submission_score(coursedir.db_url, assignment, student),
+                    reason="already graded",
+                )
+            )
             continue
-        if not force and _read_json(state / "results" / student / "result.json").get("fingerprint") == fingerprints[student]:
+        if (
+            not force
+            and _read_json(state / "results" / student / "result.json").get("fingerprint") == fingerprints[student]
+        ):
             to_record.append(student)
             continue
         job = GradingJob(
-            assignment=assignment, student=student, notebooks=notebooks, submission_dir=str(folder),
+            assignment=assignment,
+            student=student,
+            notebooks=notebooks,
+            submission_dir=str(folder),
             source_dir=coursedir.format_path(coursedir.source_directory, ".", assignment),
-            ignore=list(coursedir.ignore), db_url=snapshot_url, course_id=coursedir.course_id,
-            result_dir=str(state / "results" / student), scratch_root=SCRATCH_ROOT,
-            fingerprint=fingerprints[student], sandbox_mode=mode, readonly_paths=readonly,
-            limits=vars(limits))
+            ignore=list(coursedir.ignore),
+            db_url=snapshot_url,
+            course_id=coursedir.course_id,
+            result_dir=str(state / "results" / student),
+            scratch_root=SCRATCH_ROOT,
+            fingerprint=fingerprints[student],
+            sandbox_mode=mode,
+            readonly_paths=readonly,
+            limits=vars(limits),
+        )
         job_file = state / "jobs" / f"{student}.json"
         job.save(job_file)
         to_execute.append(job_file)
 
     writer = GradebookWriter(config, state / "staged")
-    executor = executor or LocalProcessPool(jobs,
-                                            job_timeout=limits.notebook_seconds * max(1, len(notebooks)) + 120)
-    bar = tqdm(total=len(to_record) + len(to_execute), desc=f"autograde {assignment}", unit="submission",
-               disable=not progress, file=sys.stderr, dynamic_ncols=True)
+    executor = executor or LocalProcessPool(jobs, job_timeout=limits.notebook_seconds * max(1, len(notebooks)) + 120)
+    bar = tqdm(
+        total=len(to_record) + len(to_execute),
+        desc=f"autograde {assignment}",
+        unit="submission",
+        disable=not progress,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
     failures = 0
 
     def finish(student: str, crash: str | None = None) -> None:
@@ -202,8 +241,15 @@ def autograde(config: Config, assignment: str, students: list[str] | None = None
     return report
 
 
-def _record(writer: GradebookWriter, coursedir: CourseDirectory, assignment: str, student: str,
-            state: Path, expected_fingerprint: str, crash: str | None) -> SubmissionOutcome:
+def _record(
+    writer: GradebookWriter,
+    coursedir: CourseDirectory,
+    assignment: str,
+    student: str,
+    state: Path,
+    expected_fingerprint: str,
+    crash: str | None,
+) -> SubmissionOutcome:
     """Write one executed submission into the gradebook, or record why it could not be."""
     result_dir = state / "results" / student
     result = _read_json(result_dir / "result.json")
@@ -212,8 +258,13 @@ def _record(writer: GradebookWriter, coursedir: CourseDirectory, assignment: str
         write_atomically(state / "failed" / f"{student}.json", json.dumps({"reason": reason}))
         return SubmissionOutcome(student, "failed", reason=reason)
     executed = [name for name, entry in result["notebooks"].items() if entry["status"] == "executed"]
-    error = writer.record(assignment, student, Path(coursedir.format_path(coursedir.submitted_directory, student, assignment)),
-                          result_dir, executed)
+    error = writer.record(
+        assignment,
+        student,
+        Path(coursedir.format_path(coursedir.submitted_directory, student, assignment)),
+        result_dir,
+        executed,
+    )
     if error:
         write_atomically(state / "failed" / f"{student}.json", json.dumps({"reason": error}))
         return SubmissionOutcome(student, "failed", reason=error)

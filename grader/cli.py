@@ -1,4 +1,5 @@
 """Command line of the grader: ``python -m grader <command> --help``."""
+
 from __future__ import annotations
 
 import argparse
@@ -6,8 +7,8 @@ import sys
 from pathlib import Path
 
 from grader.course import course_root, load_course_config
-from grader.release import release
 from grader.errors import GraderError
+from grader.release import release
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -21,8 +22,15 @@ def _autograde(args: argparse.Namespace) -> int:
     from grader.autograde import autograde
 
     config = load_course_config(args.config)
-    report = autograde(config, args.assignment, students=args.student, jobs=args.jobs, timeout=args.timeout,
-                       sandbox=args.sandbox, force=args.force)
+    report = autograde(
+        config,
+        args.assignment,
+        students=args.student,
+        jobs=args.jobs,
+        timeout=args.timeout,
+        sandbox=args.sandbox,
+        force=args.force,
+    )
     if report.warning:
         print(report.warning, file=sys.stderr)
     print(f"{args.assignment}: sandbox {report.sandbox}, {len(report.outcomes)} submissions in {report.seconds:.0f} s")
@@ -77,19 +85,26 @@ def _export(args: argparse.Namespace) -> int:
     for summary in report.summaries:
         mean = "-" if summary.mean is None else f"{summary.mean:.2f}"
         median = "-" if summary.median is None else f"{summary.median:g}"
-        print(f"{summary.assignment}: {len(summary.scores)} submissions, mean {mean}, median {median} "
-              f"of {summary.max_score:g}; plot {report.plots[summary.assignment]}")
-        hard = [f"{s.exercise} ({100 * s.pass_rate:.0f} % passed)" for s in report.exercises[summary.assignment]
-                if s.hard]
+        print(
+            f"{summary.assignment}: {len(summary.scores)} submissions, mean {mean}, median {median} "
+            f"of {summary.max_score:g}; plot {report.plots[summary.assignment]}"
+        )
+        hard = [
+            f"{s.exercise} ({100 * s.pass_rate:.0f} % passed)" for s in report.exercises[summary.assignment] if s.hard
+        ]
         if hard:
             print(f"  most of the class failed: {', '.join(hard)}")
         unusual = report.unusual_times[summary.assignment]
         if unusual:
-            print("  grading time far from the median: "
-                  + ", ".join(f"{student} {seconds:.0f} s" for student, seconds in unusual.items()))
+            print(
+                "  grading time far from the median: "
+                + ", ".join(f"{student} {seconds:.0f} s" for student, seconds in unusual.items())
+            )
         if summary.assignment in report.exercise_plots:
-            print(f"  per exercise: {report.exercise_csvs[summary.assignment]}, "
-                  f"{report.exercise_plots[summary.assignment]}")
+            print(
+                f"  per exercise: {report.exercise_csvs[summary.assignment]}, "
+                f"{report.exercise_plots[summary.assignment]}"
+            )
     print(f"grades: {report.csv}\nsummary: {report.summary_csv}")
     return 0
 
@@ -100,8 +115,10 @@ def _collect(args: argparse.Namespace) -> int:
     config = load_course_config(args.config)
     report = collect(config, args.source, args.assignment)
     for placed in report.placed:
-        print(f"  placed  {placed.student:24} {placed.timestamp}  <- {placed.source}"
-              + (f"  ({placed.note})" if placed.note else ""))
+        print(
+            f"  placed  {placed.student:24} {placed.timestamp}  <- {placed.source}"
+            + (f"  ({placed.note})" if placed.note else "")
+        )
     for name, reason in report.skipped:
         print(f"  SKIPPED {name}: {reason}")
     print(f"{args.assignment}: {len(report.placed)} submissions placed, {len(report.skipped)} files not placed")
@@ -125,132 +142,192 @@ def _demo(args: argparse.Namespace) -> int:
     print(grade_table(report.export.rows))
     print()
     print(f"feedback: {report.course / 'grading' / 'feedback'}/<student>/<assignment>/*.html")
-    print(f"grades:   {report.export.csv} (summary {report.export.summary_csv.name}, plots "
-          f"{', '.join(p.name for p in report.export.plots.values())})")
+    print(
+        f"grades:   {report.export.csv} (summary {report.export.summary_csv.name}, plots "
+        f"{', '.join(p.name for p in report.export.plots.values())})"
+    )
     print(f"the demo course is kept in {report.course}; it took {report.seconds:.0f} s")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m grader", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="python -m grader",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="a grading round:\n"
-               "  python -m grader release 01-hello-world\n"
-               "  python -m grader collect ~/Downloads/submissions.zip --assignment 01-hello-world\n"
-               "  python -m grader autograde 01-hello-world --jobs 2\n"
-               "  python -m grader feedback 01-hello-world\n"
-               "  python -m grader export --output grades.csv\n"
-               "first time? python -m grader demo")
-    parser.add_argument("--config", type=Path, default=None,
-                        help="the course's nbgrader_config.py (default: the one in the current folder, as for "
-                             "nbgrader, else this repository's grader/nbgrader_config.py)")
+        "  python -m grader release 01-hello-world\n"
+        "  python -m grader collect ~/Downloads/submissions.zip --assignment 01-hello-world\n"
+        "  python -m grader autograde 01-hello-world --jobs 2\n"
+        "  python -m grader feedback 01-hello-world\n"
+        "  python -m grader export --output grades.csv\n"
+        "first time? python -m grader demo",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="the course's nbgrader_config.py (default: the one in the current folder, as for "
+        "nbgrader, else this repository's grader/nbgrader_config.py)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = commands.add_parser("release", help="generate student labs from the solutions",
-                            formatter_class=argparse.RawDescriptionHelpFormatter,
-                            description="Regenerate labs/ (nbgrader's release folder) from solutions/ (its source).",
-                            epilog="example:\n  python -m grader release 01-hello-world")
+    p = commands.add_parser(
+        "release",
+        help="generate student labs from the solutions",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Regenerate labs/ (nbgrader's release folder) from solutions/ (its source).",
+        epilog="example:\n  python -m grader release 01-hello-world",
+    )
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="assignments to release (default: all)")
     p.set_defaults(run=_release)
 
-    p = commands.add_parser("autograde", help="grade submissions in parallel, sandboxed and resumable",
-                            description="Execute every submitted notebook of ASSIGNMENT in parallel sandboxed kernels "
-                                        "and record the scores in nbgrader's gradebook. Re-running skips what is "
-                                        "already graded; an interrupted run resumes where it stopped.",
-                            formatter_class=argparse.RawDescriptionHelpFormatter,
-                            epilog="example:\n  python -m grader autograde 01-hello-world --jobs 2\n"
-                                   "  python -m grader autograde 01-hello-world --student alice --force")
+    p = commands.add_parser(
+        "autograde",
+        help="grade submissions in parallel, sandboxed and resumable",
+        description="Execute every submitted notebook of ASSIGNMENT in parallel sandboxed kernels "
+        "and record the scores in nbgrader's gradebook. Re-running skips what is "
+        "already graded; an interrupted run resumes where it stopped.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  python -m grader autograde 01-hello-world --jobs 2\n"
+        "  python -m grader autograde 01-hello-world --student alice --force",
+    )
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("--student", action="append", metavar="S", help="grade only this student (repeatable)")
     p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
     p.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="wall-time limit per notebook")
-    p.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto",
-                   help="bwrap: bubblewrap sandbox; none: no sandbox; auto: bwrap if it works (default)")
+    p.add_argument(
+        "--sandbox",
+        choices=["auto", "bwrap", "none"],
+        default="auto",
+        help="bwrap: bubblewrap sandbox; none: no sandbox; auto: bwrap if it works (default)",
+    )
     p.add_argument("--force", action="store_true", help="grade again what is already graded")
     p.set_defaults(run=_autograde)
 
     from grader import collect as collect_module
 
     p = commands.add_parser(
-        "collect", help="import submissions from a folder or an LMS zip (Canvas, Moodle, Blackboard)",
+        "collect",
+        help="import submissions from a folder or an LMS zip (Canvas, Moodle, Blackboard)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Copy every submitted notebook found in SOURCE (a folder or a zip downloaded from the LMS) "
-                    "into grading/submitted/<student>/ASSIGNMENT/<notebook>.ipynb with a timestamp.txt, renamed "
-                    "to the assignment's notebook. Every file that cannot be placed is listed with the reason. "
-                    "An existing submission is replaced only by a newer one (and the output says so).\n\n"
-                    "Accepted file names:\n" + collect_module.__doc__.split("::")[1].split("\n\n")[1],
+        "into grading/submitted/<student>/ASSIGNMENT/<notebook>.ipynb with a timestamp.txt, renamed "
+        "to the assignment's notebook. Every file that cannot be placed is listed with the reason. "
+        "An existing submission is replaced only by a newer one (and the output says so).\n\n"
+        "Accepted file names:\n" + collect_module.__doc__.split("::")[1].split("\n\n")[1],
         epilog="examples:\n  python -m grader collect ~/Downloads/submissions.zip --assignment 01-hello-world\n"
-               "  python -m grader collect handins/ --assignment 01-hello-world")
+        "  python -m grader collect handins/ --assignment 01-hello-world",
+    )
     p.add_argument("source", type=Path, metavar="SOURCE", help="folder or .zip with the submissions")
     p.add_argument("--assignment", required=True, metavar="A", help="the assignment the submissions belong to")
     p.set_defaults(run=_collect)
 
     p = commands.add_parser(
-        "feedback", help="write HTML feedback per student, without hidden tests",
+        "feedback",
+        help="write HTML feedback per student, without hidden tests",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Write nbgrader's HTML feedback for every autograded submission of ASSIGNMENT into the "
-                    "feedback folder (grading/feedback/<student>/<assignment>/). Hidden tests are removed from "
-                    "the test cells, and a failed test shows only its error's message (e.g. "
-                    "'AssertionError: add(1, 2) should be 3'), never a traceback.",
+        "feedback folder (grading/feedback/<student>/<assignment>/). Hidden tests are removed from "
+        "the test cells, and a failed test shows only its error's message (e.g. "
+        "'AssertionError: add(1, 2) should be 3'), never a traceback.",
         epilog="example:\n  python -m grader feedback 01-hello-world\n"
-               "  python -m grader feedback 01-hello-world --student alice")
+        "  python -m grader feedback 01-hello-world --student alice",
+    )
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("--student", action="append", metavar="S", help="only this student (repeatable)")
     p.set_defaults(run=_feedback)
 
     p = commands.add_parser(
-        "export", help="write the grades as CSV with a summary and plots, or for Canvas, Moodle or Blackboard",
+        "export",
+        help="write the grades as CSV with a summary and plots, or for Canvas, Moodle or Blackboard",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Read every score from nbgrader's gradebook and write OUTPUT (one row per student and "
-                    "assignment: score, max_score, percent, timestamp, late_penalty), OUTPUT-summary.csv "
-                    "(submissions, mean, median, min, max per assignment) and a histogram "
-                    "OUTPUT-<assignment>.png per assignment; print the grade table.",
+        "assignment: score, max_score, percent, timestamp, late_penalty), OUTPUT-summary.csv "
+        "(submissions, mean, median, min, max per assignment) and a histogram "
+        "OUTPUT-<assignment>.png per assignment; print the grade table.",
         epilog="examples:\n  python -m grader export --output grades.csv\n"
-               "  python -m grader export --format canvas --lms-file ~/Downloads/2026-12-01-Grades.csv\n"
-               "  python -m grader export --format blackboard --lms-file gc_export.csv --assignment 01-hello-world\n"
-               "  python -m grader export --format moodle --output moodle-import.csv")
-    p.add_argument("--output", type=Path, default=None, metavar="CSV",
-                   help="where to write the grades (default: grading/grades.csv, or grading/<format>-grades.csv)")
-    p.add_argument("--format", choices=["csv", "canvas", "moodle", "blackboard"], default="csv",
-                   help="csv: the long table, summary and plots (default); canvas/blackboard: fill the gradebook "
-                        "file downloaded from the LMS (--lms-file) for re-import; moodle: a grade-import CSV "
-                        "keyed by Moodle user id")
-    p.add_argument("--lms-file", type=Path, default=None, metavar="FILE",
-                   help="the gradebook exported from Canvas or Blackboard (required for those), or Moodle's "
-                        "participants list with a 'User ID' column (optional: checks the students)")
-    p.add_argument("--assignment", action="append", metavar="A",
-                   help="LMS formats: only this assignment (repeatable; default: every assignment)")
+        "  python -m grader export --format canvas --lms-file ~/Downloads/2026-12-01-Grades.csv\n"
+        "  python -m grader export --format blackboard --lms-file gc_export.csv --assignment 01-hello-world\n"
+        "  python -m grader export --format moodle --output moodle-import.csv",
+    )
+    p.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        metavar="CSV",
+        help="where to write the grades (default: grading/grades.csv, or grading/<format>-grades.csv)",
+    )
+    p.add_argument(
+        "--format",
+        choices=["csv", "canvas", "moodle", "blackboard"],
+        default="csv",
+        help="csv: the long table, summary and plots (default); canvas/blackboard: fill the gradebook "
+        "file downloaded from the LMS (--lms-file) for re-import; moodle: a grade-import CSV "
+        "keyed by Moodle user id",
+    )
+    p.add_argument(
+        "--lms-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the gradebook exported from Canvas or Blackboard (required for those), or Moodle's "
+        "participants list with a 'User ID' column (optional: checks the students)",
+    )
+    p.add_argument(
+        "--assignment",
+        action="append",
+        metavar="A",
+        help="LMS formats: only this assignment (repeatable; default: every assignment)",
+    )
     p.set_defaults(run=_export)
 
     p = commands.add_parser(
-        "student-edition", help="write the copy of the course that students clone",
+        "student-edition",
+        help="write the copy of the course that students clone",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Write OUTDIR: the labs, datasets, helper package dlcourse/, environment files "
-                    "(requirements.txt, environment.yml, pyproject.toml), a Makefile trimmed to the targets "
-                    "students need (help, setup, doctor, lab, datasets, clean) and a README without the instructor "
-                    "sections. Solutions, hidden tests, the grader, the test suite and CI files are left out. "
-                    "Only committed files are copied.",
+        "(requirements.txt, environment.yml, pyproject.toml), a Makefile trimmed to the targets "
+        "students need (help, setup, doctor, lab, datasets, clean) and a README without the instructor "
+        "sections. Solutions, hidden tests, the grader, the test suite and CI files are left out. "
+        "Only committed files are copied.",
         epilog="example:\n  python -m grader student-edition ../dl-course-students\n"
-               "  cd ../dl-course-students && git init && git add . && git commit -m 'Course release'")
+        "  cd ../dl-course-students && git init && git add . && git commit -m 'Course release'",
+    )
     p.add_argument("outdir", type=Path, metavar="OUTDIR", help="new folder to write (outside this repository)")
-    p.add_argument("--repo", type=Path, default=Path(__file__).resolve().parent.parent,
-                   help="the course repository (default: this one)")
+    p.add_argument(
+        "--repo",
+        type=Path,
+        default=Path(__file__).resolve().parent.parent,
+        help="the course repository (default: this one)",
+    )
     p.add_argument("--force", action="store_true", help="replace OUTDIR if it exists")
     p.set_defaults(run=_student_edition)
 
     p = commands.add_parser(
-        "demo", help="run release, collect, autograde, feedback and export on bundled submissions",
+        "demo",
+        help="run release, collect, autograde, feedback and export on bundled submissions",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="The grader end to end, on the submissions bundled in grader/demo/ (correct, partly "
-                    "correct, empty, broken and cheating students, as LMS downloads), in a temporary copy of the "
-                    "course: nothing in this repository changes. Prints what each step did, the grade table "
-                    "(student x assignment, score/max) and where the feedback and exports are. "
-                    "A few minutes on two cores.",
-        epilog="example:\n  python -m grader demo\n  python -m grader demo --output /tmp/demo --jobs 4")
-    p.add_argument("--output", type=Path, default=None, metavar="DIR",
-                   help="course folder to create (default: a new temporary folder)")
-    p.add_argument("--assignment", action="append", metavar="A",
-                   help="only this bundled assignment (repeatable; default: all bundled)")
+        "correct, empty, broken and cheating students, as LMS downloads), in a temporary copy of the "
+        "course: nothing in this repository changes. Prints what each step did, the grade table "
+        "(student x assignment, score/max) and where the feedback and exports are. "
+        "A few minutes on two cores.",
+        epilog="example:\n  python -m grader demo\n  python -m grader demo --output /tmp/demo --jobs 4",
+    )
+    p.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="course folder to create (default: a new temporary folder)",
+    )
+    p.add_argument(
+        "--assignment",
+        action="append",
+        metavar="A",
+        help="only this bundled assignment (repeatable; default: all bundled)",
+    )
     p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
     p.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto", help="as for autograde")
     p.set_defaults(run=_demo)

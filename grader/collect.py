@@ -17,16 +17,17 @@ Zip files are read entry by entry, never extracted: names with ``..``, absolute 
 symlinks, oversized entries and suspicious compression ratios (zip bombs) are refused and
 reported, and nothing is ever written outside the submitted folder.
 """
+
 from __future__ import annotations
 
 import os
 import re
 import stat
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.utils import parse_utc
@@ -48,8 +49,13 @@ STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
 PATTERNS = [
     ("Canvas", re.compile(r"^(?P<name>[^_/]+?)(?P<late>_LATE)?_(?P<student>\d+)_(?P<sub>\d+)_(?P<file>.+)$")),
     ("Moodle", re.compile(r"^(?P<name>[^_/]+)_(?P<student>\d+)_assignsubmission_(?:file|onlinetext)_?(?P<file>.+)$")),
-    ("Blackboard", re.compile(r"^(?P<assignment>.+?)_(?P<student>[^_/]+)_attempt_"
-                              r"(?P<when>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)(?:_(?P<file>.+))?$")),
+    (
+        "Blackboard",
+        re.compile(
+            r"^(?P<assignment>.+?)_(?P<student>[^_/]+)_attempt_"
+            r"(?P<when>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)(?:_(?P<file>.+))?$"
+        ),
+    ),
 ]
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"
 
@@ -67,12 +73,12 @@ class Placed:
 class CollectReport:
     assignment: str
     placed: list[Placed] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)   # (source name, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (source name, reason)
 
 
 @dataclass
 class _Candidate:
-    name: str                      # path inside the source, for the report
+    name: str  # path inside the source, for the report
     student: str
     notebook: str
     when: datetime
@@ -158,7 +164,9 @@ def _folder_entries(source: Path, report: CollectReport):
                     continue
                 total += size
                 if total > MAX_TOTAL_BYTES:
-                    report.skipped.append((relative, f"the folder holds more than {MAX_TOTAL_BYTES} bytes of notebooks"))
+                    report.skipped.append(
+                        (relative, f"the folder holds more than {MAX_TOTAL_BYTES} bytes of notebooks")
+                    )
                     continue
             when = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
             yield relative, when, path.read_bytes
@@ -201,12 +209,14 @@ def _zip_entries(source: Path, report: CollectReport):
 
 def _bounded_reader(source: Path, info: zipfile.ZipInfo) -> Callable[[], bytes]:
     """Read an entry, but never more than the limit, whatever its header claims."""
+
     def read() -> bytes:
         with zipfile.ZipFile(source) as archive, archive.open(info) as stream:
             data = stream.read(MAX_NOTEBOOK_BYTES + 1)
         if len(data) > MAX_NOTEBOOK_BYTES:
             raise _Refused(f"expands beyond {MAX_NOTEBOOK_BYTES} bytes (zip bomb?)")
         return data
+
     return read
 
 
@@ -234,8 +244,13 @@ def collect(config: Config, source: Path, assignment: str) -> CollectReport:
         note = candidate.note
         existing = _existing_timestamp(folder) if target.exists() else None
         if existing is not None and existing >= candidate.when:
-            report.skipped.append((candidate.name, f"kept the existing submission of {student}, which is newer or "
-                                                   f"as new ({existing:%Y-%m-%d %H:%M:%S} UTC)"))
+            report.skipped.append(
+                (
+                    candidate.name,
+                    f"kept the existing submission of {student}, which is newer or "
+                    f"as new ({existing:%Y-%m-%d %H:%M:%S} UTC)",
+                )
+            )
             continue
         try:
             data = candidate.read()
@@ -265,4 +280,3 @@ def _place(folder: Path, target: Path, data: bytes, when: datetime) -> None:
     temporary.write_bytes(data)
     os.replace(temporary, target)
     write_atomically(folder / "timestamp.txt", when.strftime(TIMESTAMP_FORMAT))
-

@@ -1,4 +1,5 @@
 """Locate an nbgrader course and load its configuration."""
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ An nbgrader preprocessor of ``generate_assignment`` (registered in ``nbgrader_co
 labs. A course that forks this repository sets ``c.CourseAddress.repository`` to its own
 GitHub address and runs ``make release``.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,9 +25,11 @@ SETUP_REPOSITORY = re.compile(r'(os\.environ\.get\("DLCOURSE_REPO", ")[^"]*(")')
 class CourseAddress(NbGraderPreprocessor):
     """Point each lab's Colab badge and Setup cell at the course's repository."""
 
-    repository = Unicode("https://github.com/dl-course/deep-learning-tf-keras",
-                         help="The course's GitHub repository, https://github.com/<owner>/<name>: Colab badges "
-                              "open the labs from it and the labs' Setup cell clones it in Colab.").tag(config=True)
+    repository = Unicode(
+        "https://github.com/dl-course/deep-learning-tf-keras",
+        help="The course's GitHub repository, https://github.com/<owner>/<name>: Colab badges "
+        "open the labs from it and the labs' Setup cell clones it in Colab.",
+    ).tag(config=True)
     branch = Unicode("main", help="The branch Colab badges open the labs from.").tag(config=True)
     release_folder = Unicode("labs", help="The repository folder that holds the released labs.").tag(config=True)
 
@@ -34,14 +37,17 @@ class CourseAddress(NbGraderPreprocessor):
     def _github_address(self, proposal: Any) -> str:
         address = proposal["value"].rstrip("/").removesuffix(".git")
         if not re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", address):
-            raise TraitError(f"CourseAddress.repository must look like https://github.com/<owner>/<name>, "
-                             f"not {proposal['value']!r}")
+            raise TraitError(
+                f"CourseAddress.repository must look like https://github.com/<owner>/<name>, not {proposal['value']!r}"
+            )
         return address
 
     def badge_link(self, assignment: str, notebook: str) -> str:
         owner_and_name = self.repository.removeprefix("https://github.com/")
-        return (f"https://colab.research.google.com/github/{owner_and_name}/blob/{self.branch}/"
-                f"{self.release_folder}/{assignment}/{notebook}.ipynb")
+        return (
+            f"https://colab.research.google.com/github/{owner_and_name}/blob/{self.branch}/"
+            f"{self.release_folder}/{assignment}/{notebook}.ipynb"
+        )
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         assignment = resources["nbgrader"]["assignment"]

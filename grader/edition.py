@@ -7,6 +7,7 @@ README without the instructor sections. Solutions, hidden tests, the grader, the
 suite, CI files and grading state are left out. Files are taken from git (what is
 committed) when the course is a git checkout, so local clutter never leaks.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,13 +45,17 @@ class EditionReport:
 def tracked_files(repo: Path) -> list[str]:
     """Files committed in ``repo``'s HEAD (git), or every file outside caches and virtualenvs."""
     try:
-        listing = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "-z", "--name-only", "HEAD"],
-                                 capture_output=True, check=True)
+        listing = subprocess.run(
+            ["git", "-C", str(repo), "ls-tree", "-r", "-z", "--name-only", "HEAD"], capture_output=True, check=True
+        )
         return sorted(name for name in listing.stdout.decode().split("\0") if name)
     except (OSError, subprocess.CalledProcessError):
         skip = {".venv", ".git", "__pycache__", ".ipynb_checkpoints", "grading", ".pytest_cache"}
-        return sorted(p.relative_to(repo).as_posix() for p in repo.rglob("*")
-                      if p.is_file() and not skip.intersection(p.relative_to(repo).parts))
+        return sorted(
+            p.relative_to(repo).as_posix()
+            for p in repo.rglob("*")
+            if p.is_file() and not skip.intersection(p.relative_to(repo).parts)
+        )
 
 
 def trim_makefile(text: str, keep: tuple[str, ...] = KEEP_TARGETS) -> str:
@@ -63,8 +68,9 @@ def trim_makefile(text: str, keep: tuple[str, ...] = KEEP_TARGETS) -> str:
         blocks[-1].append(line)
     kept = []
     for block in blocks:
-        rule = next((line for line in block if re.match(r"^[^\s#=][^=]*?:(?!=)", line)
-                     and not line.startswith(".PHONY")), None)
+        rule = next(
+            (line for line in block if re.match(r"^[^\s#=][^=]*?:(?!=)", line) and not line.startswith(".PHONY")), None
+        )
         if rule is not None and rule.split(":")[0].strip() not in keep:
             # a rule we drop, with the comment lines just above it
             continue
@@ -103,8 +109,10 @@ def build_edition(repo: Path, output: Path, force: bool = False) -> EditionRepor
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
         report.files.append(target)
-    generated = {"Makefile": trim_makefile((repo / "Makefile").read_text()),
-                 "README.md": student_readme((repo / "README.md").read_text())}
+    generated = {
+        "Makefile": trim_makefile((repo / "Makefile").read_text()),
+        "README.md": student_readme((repo / "README.md").read_text()),
+    }
     for name, text in generated.items():
         (output / name).write_text(text)
         report.files.append(output / name)

@@ -3,6 +3,7 @@
 Every refusal derives from :class:`GraderError`; the command line prints ``error: <message>``
 and exits with 2. Any other exception is a bug in the grader and keeps its traceback.
 """
+
 from __future__ import annotations
 
 

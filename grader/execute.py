@@ -7,6 +7,7 @@ token. The verdict is the token's presence, not the look of the outputs: a faile
 always ends with an ``error`` output (added here if the submission hid it), so nbgrader's
 own ``SaveAutoGrades`` scores it 0; a passed test never carries one.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,8 +41,7 @@ class ExecutionReport:
 
 def is_test_cell(cell: NotebookNode) -> bool:
     """An autograded test: an nbgrader grade cell with code that is not a solution."""
-    return (cell.cell_type == "code" and nbgrader_utils.is_grade(cell)
-            and not nbgrader_utils.is_solution(cell))
+    return cell.cell_type == "code" and nbgrader_utils.is_grade(cell) and not nbgrader_utils.is_solution(cell)
 
 
 class CappedOutputClient(NotebookClient):
@@ -56,8 +56,11 @@ class CappedOutputClient(NotebookClient):
         used[cell_index] = used.get(cell_index, 0) + size
         if used[cell_index] > self.output_bytes:
             if used[cell_index] - size <= self.output_bytes:
-                outs.append(new_output("stream", name="stdout",
-                                       text=f"\n[grader: output beyond {self.output_bytes} bytes discarded]\n"))
+                outs.append(
+                    new_output(
+                        "stream", name="stdout", text=f"\n[grader: output beyond {self.output_bytes} bytes discarded]\n"
+                    )
+                )
             return None
         return super().output(outs, msg, display_id, cell_index)
 
@@ -84,7 +87,7 @@ def _settle_verdict(cell: NotebookNode, token: str) -> bool:
     return passed
 
 
-async def _run_silently(session: "KernelSession", code: str, timeout: float) -> dict | None:
+async def _run_silently(session: KernelSession, code: str, timeout: float) -> dict | None:
     """Run grader code in the kernel without a cell; return its reply (None on timeout)."""
     msg_id = session.kc.execute(code, silent=True, store_history=False)
     deadline = time.monotonic() + timeout
@@ -93,7 +96,7 @@ async def _run_silently(session: "KernelSession", code: str, timeout: float) -> 
             reply = await session.kc.shell_channel.get_msg(timeout=1)
         except Exception:  # noqa: BLE001 - queue.Empty: keep waiting, but notice a dead kernel
             if not await session.km.is_alive():
-                raise DeadKernelError("Kernel died")
+                raise DeadKernelError("Kernel died") from None
             continue
         if reply["parent_header"].get("msg_id") == msg_id:
             return reply
@@ -114,10 +117,10 @@ class KernelSession:
     sandbox: SandboxSettings
     guard_name: str
     start_seconds: float
-    problem: str | None = None        # why the guard could not be installed, if it could not
+    problem: str | None = None  # why the guard could not be installed, if it could not
 
     @classmethod
-    async def start(cls, kernel_name: str, workdir: Path, sandbox: SandboxSettings) -> "KernelSession":
+    async def start(cls, kernel_name: str, workdir: Path, sandbox: SandboxSettings) -> KernelSession:
         started = time.monotonic()
         km = SandboxedKernelManager(kernel_name=kernel_name)
         km.prepare(workdir, sandbox)
@@ -133,8 +136,10 @@ class KernelSession:
         kc.allow_stdin = False
         guard_name = "_grader_guard_" + secrets.token_hex(8)
         session = cls(km, kc, workdir, sandbox, guard_name, 0.0)
-        setup = (f"(lambda ns: (exec(compile({GUARD_SOURCE!r}, '<grader guard>', 'exec'), ns), "
-                 f"ns['install']({guard_name!r})))({{'__name__': {guard_name!r}}})")
+        setup = (
+            f"(lambda ns: (exec(compile({GUARD_SOURCE!r}, '<grader guard>', 'exec'), ns), "
+            f"ns['install']({guard_name!r})))({{'__name__': {guard_name!r}}})"
+        )
         try:
             reply = await _run_silently(session, setup, timeout=120)
         except DeadKernelError:
@@ -171,8 +176,14 @@ async def run_notebook(nb: NotebookNode, session: KernelSession) -> ExecutionRep
 async def _run_cells(nb: NotebookNode, session: KernelSession) -> ExecutionReport:
     report = ExecutionReport(kernel_start_seconds=session.start_seconds)
     limits = session.sandbox.limits
-    client = CappedOutputClient(nb, km=session.km, timeout=limits.cell_seconds, allow_errors=True,
-                                interrupt_on_timeout=False, resources={"metadata": {"path": str(session.workdir)}})
+    client = CappedOutputClient(
+        nb,
+        km=session.km,
+        timeout=limits.cell_seconds,
+        allow_errors=True,
+        interrupt_on_timeout=False,
+        resources={"metadata": {"path": str(session.workdir)}},
+    )
     client.kc = session.kc
     client.output_bytes = limits.output_bytes
     guard_name = session.guard_name
@@ -199,8 +210,7 @@ async def _run_cells(nb: NotebookNode, session: KernelSession) -> ExecutionRepor
             if test:
                 await _run_silently(session, f"__import__('sys').modules[{guard_name!r}].guard.restore()", 30)
                 label = f"<test {cell.metadata['nbgrader']['grade_id']}>"
-                cell.source = (f"__import__('sys').modules[{guard_name!r}].run_test("
-                               f"{original!r}, {label!r}, {token!r})")
+                cell.source = f"__import__('sys').modules[{guard_name!r}].run_test({original!r}, {label!r}, {token!r})"
             await client.async_execute_cell(cell, index)
         except CellTimeoutError:
             stopped = f"cell {index} ran longer than {client.timeout} s; the kernel was stopped"
@@ -228,6 +238,8 @@ def kernel_name_of(nb: NotebookNode) -> str:
 
 def execute_notebook(nb: NotebookNode, workdir: Path, sandbox: SandboxSettings) -> ExecutionReport:
     """Run ``nb`` in place (outputs are written into it) in a new kernel in ``workdir``'s sandbox."""
+
     async def start_and_run() -> ExecutionReport:
         return await run_notebook(nb, await KernelSession.start(kernel_name_of(nb), workdir, sandbox))
+
     return asyncio.run(start_and_run())

@@ -7,6 +7,7 @@ records (``python -m grader autograde``); a submission far from the median (by d
 than 3× or less than a third of it) is listed: an endless loop that hit the limit, or a
 notebook that skipped its work.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,8 +54,10 @@ def exercise_stats(config: Config, assignment: str) -> list[ExerciseStat]:
                     name = grade.name if len(submission.notebooks) == 1 else f"{notebook.name}/{grade.name}"
                     scores.setdefault(name, []).append(grade.score)
                     maxima[name] = grade.max_score
-    return [ExerciseStat(name, maxima[name], len(values), sum(v >= maxima[name] for v in values),
-                         statistics.fmean(values)) for name, values in scores.items()]
+    return [
+        ExerciseStat(name, maxima[name], len(values), sum(v >= maxima[name] for v in values), statistics.fmean(values))
+        for name, values in scores.items()
+    ]
 
 
 def grading_times(state_dir: Path, assignment: str) -> dict[str, float]:
@@ -76,8 +79,11 @@ def unusual_times(times: dict[str, float], factor: float = UNUSUAL_TIME_FACTOR) 
     if len(times) < 3:
         return {}
     median = statistics.median(times.values())
-    return {student: seconds for student, seconds in sorted(times.items())
-            if seconds > factor * median or seconds * factor < median}
+    return {
+        student: seconds
+        for student, seconds in sorted(times.items())
+        if seconds > factor * median or seconds * factor < median
+    }
 
 
 def plot_exercises(assignment: str, stats: list[ExerciseStat], path: Path) -> Path:
@@ -89,9 +95,14 @@ def plot_exercises(assignment: str, stats: list[ExerciseStat], path: Path) -> Pa
     rates = [100 * s.pass_rate for s in stats]
     colours = ["#d65f5f" if s.hard else "#4878cf" for s in stats]
     bars = axes.bar(range(len(stats)), rates, color=colours)
-    for bar, stat in zip(bars, stats):
-        axes.annotate(f"{stat.mean_score:.1f}/{stat.max_score:g}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                      ha="center", va="bottom", fontsize=8)
+    for bar, stat in zip(bars, stats, strict=True):
+        axes.annotate(
+            f"{stat.mean_score:.1f}/{stat.max_score:g}",
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
     axes.axhline(100 * HARD_EXERCISE_PASS_RATE, color="grey", linestyle=":", linewidth=1)
     axes.set_xticks(range(len(stats)), [s.exercise for s in stats], rotation=45, ha="right", fontsize=8)
     axes.set_ylim(0, 110)

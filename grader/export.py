@@ -8,6 +8,7 @@ median, min, max per assignment) and one histogram per assignment
 :mod:`grader.exercise_report`: ``<stem>-<assignment>-exercises.csv`` (pass rate and mean
 points of every graded cell) with its bar chart ``<stem>-<assignment>-exercises.png``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -65,13 +66,23 @@ def read_grades(config: Config) -> tuple[list[dict], list[AssignmentSummary]]:
             submitted = {s.student.id: s for s in gradebook.assignment_submissions(assignment.name)}
             for student in students:
                 submission = submitted.get(student)
-                row = {"student": student, "assignment": assignment.name, "max_score": assignment.max_score,
-                       "score": "", "percent": "", "timestamp": "", "late_penalty": ""}
+                row = {
+                    "student": student,
+                    "assignment": assignment.name,
+                    "max_score": assignment.max_score,
+                    "score": "",
+                    "percent": "",
+                    "timestamp": "",
+                    "late_penalty": "",
+                }
                 if submission is not None:
                     score = submission.score
-                    row.update(score=score, timestamp=submission.timestamp or "",
-                               late_penalty=submission.late_submission_penalty or 0,
-                               percent=round(100 * score / assignment.max_score, 1) if assignment.max_score else "")
+                    row.update(
+                        score=score,
+                        timestamp=submission.timestamp or "",
+                        late_penalty=submission.late_submission_penalty or 0,
+                        percent=round(100 * score / assignment.max_score, 1) if assignment.max_score else "",
+                    )
                     summary.scores.append(score)
                 rows.append(row)
             summaries.append(summary)
@@ -114,12 +125,21 @@ def export_grades(config: Config, output: Path) -> ExportReport:
         writer = csv.writer(stream)
         writer.writerow(["assignment", "max_score", "submissions", "mean", "median", "min", "max"])
         for s in summaries:
-            writer.writerow([s.assignment, s.max_score, len(s.scores),
-                             "" if s.mean is None else round(s.mean, 2), "" if s.median is None else s.median,
-                             min(s.scores, default=""), max(s.scores, default="")])
+            writer.writerow(
+                [
+                    s.assignment,
+                    s.max_score,
+                    len(s.scores),
+                    "" if s.mean is None else round(s.mean, 2),
+                    "" if s.median is None else s.median,
+                    min(s.scores, default=""),
+                    max(s.scores, default=""),
+                ]
+            )
     for summary in summaries:
         report.plots[summary.assignment] = plot_distribution(
-            summary, output.with_name(f"{output.stem}-{summary.assignment}.png"))
+            summary, output.with_name(f"{output.stem}-{summary.assignment}.png")
+        )
         write_exercise_view(config, summary.assignment, output, report)
     return report
 
@@ -138,23 +158,39 @@ def write_exercise_view(config: Config, assignment: str, output: Path, report: E
         writer = csv.writer(stream)
         writer.writerow(["exercise", "max_score", "submissions", "passed", "pass_rate", "mean_score", "hard"])
         for s in stats:
-            writer.writerow([s.exercise, s.max_score, s.submissions, s.passed, round(s.pass_rate, 3),
-                             round(s.mean_score, 2), "yes" if s.hard else ""])
+            writer.writerow(
+                [
+                    s.exercise,
+                    s.max_score,
+                    s.submissions,
+                    s.passed,
+                    round(s.pass_rate, 3),
+                    round(s.mean_score, 2),
+                    "yes" if s.hard else "",
+                ]
+            )
     report.exercise_csvs[assignment] = path
     report.exercise_plots[assignment] = plot_exercises(
-        assignment, stats, output.with_name(f"{output.stem}-{assignment}-exercises.png"))
+        assignment, stats, output.with_name(f"{output.stem}-{assignment}-exercises.png")
+    )
 
 
 def grade_table(rows: list[dict]) -> str:
     """Students × assignments as ``score/max`` (``-`` when not submitted), as text."""
     assignments = sorted({row["assignment"] for row in rows})
     students = sorted({row["student"] for row in rows})
-    cells = {(r["student"], r["assignment"]): ("-" if r["score"] == "" else f"{r['score']:g}/{r['max_score']:g}")
-             for r in rows}
+    cells = {
+        (r["student"], r["assignment"]): ("-" if r["score"] == "" else f"{r['score']:g}/{r['max_score']:g}")
+        for r in rows
+    }
     width = max([len("student")] + [len(s) for s in students])
     columns = [max(len(a), 9) for a in assignments]
-    lines = ["  ".join([f"{'student':{width}}"] + [f"{a:>{w}}" for a, w in zip(assignments, columns)])]
+    lines = ["  ".join([f"{'student':{width}}"] + [f"{a:>{w}}" for a, w in zip(assignments, columns, strict=True)])]
     for student in students:
-        lines.append("  ".join([f"{student:{width}}"] +
-                               [f"{cells.get((student, a), '-'):>{w}}" for a, w in zip(assignments, columns)]))
+        lines.append(
+            "  ".join(
+                [f"{student:{width}}"]
+                + [f"{cells.get((student, a), '-'):>{w}}" for a, w in zip(assignments, columns, strict=True)]
+            )
+        )
     return "\n".join(lines)

@@ -8,6 +8,7 @@ prints the failing lines). Here nbgrader's converter runs with two more steps:
 errors (the assertion's message, written for the student) and drops any output that
 mentions the grader's in-kernel guard.
 """
+
 from __future__ import annotations
 
 import copy
@@ -56,8 +57,9 @@ def feedback_config(config: Config) -> Config:
     return safe
 
 
-def generate_feedback(config: Config, assignment: str, students: list[str] | None = None,
-                      force: bool = True) -> dict[str, list[Path]]:
+def generate_feedback(
+    config: Config, assignment: str, students: list[str] | None = None, force: bool = True
+) -> dict[str, list[Path]]:
     """Write each autograded student's feedback; return student -> HTML files written.
 
     Raises ``RuntimeError`` with nbgrader's log if it fails.

@@ -12,14 +12,23 @@ one-time token (a fresh secret per test cell and run, chosen by the grader) as d
 data. Swallowing the exception, disabling tracebacks or exiting never publishes the
 token, so the grader records the cell as failed whatever the outputs look like.
 """
+
 import builtins
 import linecache
 import sys
 
 #: Modules whose attributes a submission might replace to make assertions pass.
 PROTECTED_MODULES = (
-    "builtins", "sys", "os", "math", "operator", "numpy", "numpy.testing",
-    "numpy.testing._private.utils", "unittest", "unittest.case",
+    "builtins",
+    "sys",
+    "os",
+    "math",
+    "operator",
+    "numpy",
+    "numpy.testing",
+    "numpy.testing._private.utils",
+    "unittest",
+    "unittest.case",
 )
 #: Classes whose methods a submission might replace (assert helpers, error display).
 PROTECTED_CLASS_PATHS = (
@@ -56,16 +65,20 @@ class _Guard:
             except Exception:  # noqa: BLE001
                 continue
             self.classes.append((cls, dict(vars(cls))))
-        self.sys_hooks = {name: getattr(sys, name) for name in
-                          ("excepthook", "displayhook", "stdout", "stderr", "stdin", "exit")}
+        self.sys_hooks = {
+            name: getattr(sys, name) for name in ("excepthook", "displayhook", "stdout", "stderr", "stdin", "exit")
+        }
         shell = get_ipython()  # noqa: F821 - provided by IPython
         self.shell = shell
         self.shell_attributes = dict(vars(shell))
         self.kernel = getattr(shell, "kernel", None)
         self.kernel_attributes = dict(vars(self.kernel)) if self.kernel is not None else {}
         self.events = {name: list(callbacks) for name, callbacks in shell.events.callbacks.items()}
-        self.input_transformers = (list(shell.input_transformers_cleanup),
-                                   list(shell.input_transformers_post), list(shell.ast_transformers))
+        self.input_transformers = (
+            list(shell.input_transformers_cleanup),
+            list(shell.input_transformers_post),
+            list(shell.ast_transformers),
+        )
         self.transformer_manager = shell.input_transformer_manager
         self.display = self._import("IPython.display")
         # A submission cannot add audit hooks of its own: they could watch the tests run.
@@ -105,8 +118,11 @@ class _Guard:
                 setattr(sys, name, value)
                 changed.append(f"sys.{name}")
         for name, callbacks in self.shell.events.callbacks.items():
-            foreign = [callback for callback in callbacks
-                       if callback not in self.events.get(name, []) and not _from_jupyter(callback)]
+            foreign = [
+                callback
+                for callback in callbacks
+                if callback not in self.events.get(name, []) and not _from_jupyter(callback)
+            ]
             for callback in foreign:
                 callbacks.remove(callback)
                 changed.append(f"events[{name!r}]")
@@ -161,8 +177,13 @@ class _Guard:
         """Remove notebook names that shadow a builtin the test code uses; return them."""
         import ast
 
-        used = {node.id for part in (tree, last_expression) if part is not None
-                for node in ast.walk(part) if isinstance(node, ast.Name)}
+        used = {
+            node.id
+            for part in (tree, last_expression)
+            if part is not None
+            for node in ast.walk(part)
+            if isinstance(node, ast.Name)
+        }
         hidden = {}
         for name in used:
             if hasattr(builtins, name) and name in namespace and namespace[name] is not getattr(builtins, name):

@@ -19,6 +19,7 @@ A gradebook assignment fills the LMS column whose name is the assignment's name 
 Blackboard add their own suffixes, which are ignored). Students of the LMS file who are not in
 the gradebook, and gradebook students missing from the LMS file, are reported, never guessed.
 """
+
 from __future__ import annotations
 
 import csv
@@ -78,8 +79,11 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]], str]:
     lines = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     if not lines:
         raise LmsFileError(f"{path} is empty")
-    return [name.strip() for name in lines[0]], [line for line in lines[1:] if any(cell.strip() for cell in line)], \
-        delimiter
+    return (
+        [name.strip() for name in lines[0]],
+        [line for line in lines[1:] if any(cell.strip() for cell in line)],
+        delimiter,
+    )
 
 
 def match_columns(lms: LmsFormat, header: list[str], assignments: list[str]) -> dict[str, int]:
@@ -89,8 +93,10 @@ def match_columns(lms: LmsFormat, header: list[str], assignments: list[str]) -> 
         pattern = re.compile(re.escape(assignment) + f"(?:{COLUMN_SUFFIX[lms]})?", re.IGNORECASE)
         hits = [i for i, name in enumerate(header) if pattern.fullmatch(name)]
         if len(hits) > 1:
-            raise LmsFileError(f"{len(hits)} columns of the {lms} file are named like {assignment!r}: "
-                               f"{', '.join(header[i] for i in hits)}")
+            raise LmsFileError(
+                f"{len(hits)} columns of the {lms} file are named like {assignment!r}: "
+                f"{', '.join(header[i] for i in hits)}"
+            )
         if hits:
             found[assignment] = hits[0]
     return found
@@ -100,18 +106,25 @@ def format_score(score: float | None) -> str:
     return "" if score is None else f"{score:g}"
 
 
-def fill_lms_file(lms: LmsFormat, lms_file: Path, scores: dict[str, dict[str, float | None]],
-                  output: Path) -> LmsExport:
+def fill_lms_file(
+    lms: LmsFormat, lms_file: Path, scores: dict[str, dict[str, float | None]], output: Path
+) -> LmsExport:
     """Canvas or Blackboard: the LMS's own file with each assignment's column filled in."""
     header, rows, delimiter = read_table(lms_file)
     id_name = STUDENT_COLUMN[lms]
     if id_name not in header:
-        raise LmsFileError(f"{lms_file} has no {id_name!r} column: is it a {lms} gradebook export? "
-                           f"(its columns: {', '.join(header[:6])}, ...)")
+        raise LmsFileError(
+            f"{lms_file} has no {id_name!r} column: is it a {lms} gradebook export? "
+            f"(its columns: {', '.join(header[:6])}, ...)"
+        )
     id_column = header.index(id_name)
     columns = match_columns(lms, header, sorted(scores))
-    report = LmsExport(lms, Path(output), columns={a: header[i] for a, i in columns.items()},
-                       assignments_without_column=sorted(set(scores) - set(columns)))
+    report = LmsExport(
+        lms,
+        Path(output),
+        columns={a: header[i] for a, i in columns.items()},
+        assignments_without_column=sorted(set(scores) - set(columns)),
+    )
     lms_students = set()
     for row in rows:
         row.extend([""] * (len(header) - len(row)))
@@ -132,8 +145,9 @@ def fill_lms_file(lms: LmsFormat, lms_file: Path, scores: dict[str, dict[str, fl
     return report
 
 
-def write_moodle_import(scores: dict[str, dict[str, float | None]], output: Path,
-                        participants: Path | None = None) -> LmsExport:
+def write_moodle_import(
+    scores: dict[str, dict[str, float | None]], output: Path, participants: Path | None = None
+) -> LmsExport:
     """Moodle: a grade-import CSV, ``User ID`` and one column per assignment."""
     assignments = sorted(scores)
     students = sorted({s for table in scores.values() for s in table})
@@ -162,8 +176,9 @@ def write_table(path: Path, header: list[str], rows: list[list[str]], delimiter:
         writer.writerows(rows)
 
 
-def export_for_lms(lms: LmsFormat, rows: list[dict], output: Path, lms_file: Path | None = None,
-                   assignments: list[str] | None = None) -> LmsExport:
+def export_for_lms(
+    lms: LmsFormat, rows: list[dict], output: Path, lms_file: Path | None = None, assignments: list[str] | None = None
+) -> LmsExport:
     """Write the grades of ``rows`` (optionally only ``assignments``) in ``lms``'s import layout."""
     scores = scores_by_assignment(rows)
     if assignments:
@@ -174,8 +189,9 @@ def export_for_lms(lms: LmsFormat, rows: list[dict], output: Path, lms_file: Pat
     if lms == "moodle":
         return write_moodle_import(scores, output, lms_file)
     if lms_file is None:
-        raise LmsFileError(f"--format {lms} fills the gradebook file you download from {lms.title()}: "
-                           f"pass it with --lms-file")
+        raise LmsFileError(
+            f"--format {lms} fills the gradebook file you download from {lms.title()}: pass it with --lms-file"
+        )
     if Path(lms_file).resolve() == Path(output).resolve():
         raise LmsFileError("--output must not be the --lms-file itself: keep the download as it is")
     return fill_lms_file(lms, lms_file, scores, output)

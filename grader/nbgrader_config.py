@@ -4,6 +4,7 @@ Solutions are nbgrader's *source*, the student labs its *release*. Everything nb
 creates while grading (gradebook, submissions, autograded copies, feedback) lives under
 the git-ignored ``grading/`` folder so that it never mixes with the course material.
 """
+
 import sys
 from pathlib import Path
 
@@ -13,8 +14,9 @@ course_root = Path(__file__).resolve().parent.parent
 if str(course_root) not in sys.path:  # nbgrader's own command line can then find grader.course_address
     sys.path.insert(0, str(course_root))
 
-from grader.course_address import CourseAddress  # noqa: E402 - needs the course root on sys.path
 from nbgrader.converters import GenerateAssignment  # noqa: E402
+
+from grader.course_address import CourseAddress  # noqa: E402 - needs the course root on sys.path
 
 c.CourseDirectory.course_id = "dl-course"
 c.CourseDirectory.root = str(course_root)

@@ -7,6 +7,7 @@ crashes or overruns its time is killed, its job reported failed and a fresh work
 started, so one submission never stops the others. A distributed executor would ship
 the same job files to other machines.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,7 @@ class JobOutcome:
 class Executor(Protocol):
     """Runs grading jobs somewhere and reports each one as it ends."""
 
-    def run(self, job_files: Iterable[Path]) -> Iterator[JobOutcome]:
-        ...
+    def run(self, job_files: Iterable[Path]) -> Iterator[JobOutcome]: ...
 
 
 class LocalProcessPool:
@@ -50,8 +50,10 @@ class LocalProcessPool:
         for job in job_files:
             pending.put(Path(job))
         outcomes: queue.Queue[JobOutcome | None] = queue.Queue()
-        threads = [threading.Thread(target=self._serve, args=(pending, outcomes), daemon=True)
-                   for _ in range(min(self.workers, pending.qsize()))]
+        threads = [
+            threading.Thread(target=self._serve, args=(pending, outcomes), daemon=True)
+            for _ in range(min(self.workers, pending.qsize()))
+        ]
         for thread in threads:
             thread.start()
         running = len(threads)
@@ -62,7 +64,7 @@ class LocalProcessPool:
             else:
                 yield outcome
 
-    def _serve(self, pending: "queue.Queue[Path]", outcomes: "queue.Queue[JobOutcome | None]") -> None:
+    def _serve(self, pending: queue.Queue[Path], outcomes: queue.Queue[JobOutcome | None]) -> None:
         worker: _Worker | None = None
         try:
             while True:
@@ -88,9 +90,15 @@ class _Worker:
     def __init__(self, log_folder: Path) -> None:
         env = {**os.environ, "GRADER_PARENT_PID": str(os.getpid())}
         self.log = open(log_folder / f"worker-{threading.get_ident()}-{time.time_ns()}.log", "w")
-        self.process = subprocess.Popen([sys.executable, "-m", "grader.worker"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=self.log, env=env, text=True,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "grader.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            env=env,
+            text=True,
+            start_new_session=True,
+        )
         self.answers: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read_answers, daemon=True).start()
 

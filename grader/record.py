@@ -8,6 +8,7 @@ reads the timestamp, computes late penalties, scores every cell with
 ``SaveAutoGrades`` and writes the autograded copy. A notebook the worker could not read
 is left out of the staging folder, so nbgrader scores it 0 as a missing notebook.
 """
+
 from __future__ import annotations
 
 import copy
@@ -32,12 +33,18 @@ class GradebookWriter:
         writer_config.CourseDirectory.submitted_directory = str(staging_root)
         writer_config.Autograde.sanitize_preprocessors = []
         writer_config.Autograde.autograde_preprocessors = [
-            IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-            AssignLatePenalties, CheckCellMetadata]
+            IgnorePattern,
+            ClearMetadataPreprocessor,
+            LimitOutput,
+            SaveAutoGrades,
+            AssignLatePenalties,
+            CheckCellMetadata,
+        ]
         self.api = NbGraderAPI(config=writer_config)
 
-    def record(self, assignment: str, student: str, submission_dir: Path, result_dir: Path,
-               executed: list[str]) -> str | None:
+    def record(
+        self, assignment: str, student: str, submission_dir: Path, result_dir: Path, executed: list[str]
+    ) -> str | None:
         """Grade one submission from its executed notebooks; return an error or None."""
         if not executed:
             return self.record_zero(assignment, student, submission_dir)

@@ -1,4 +1,5 @@
 """Generate student labs from the instructor solutions (nbgrader's ``generate_assignment``)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,8 +35,9 @@ def release(config: Config, assignments: list[str] | None = None) -> list[str]:
     known = list_assignments(config)
     unknown = [a for a in assignments or [] if a not in known]
     if unknown:
-        raise GraderError(f"no assignment {', '.join(unknown)} in {source_folder(config)}; "
-                          f"there are: {', '.join(known) or 'none'}")
+        raise GraderError(
+            f"no assignment {', '.join(unknown)} in {source_folder(config)}; there are: {', '.join(known) or 'none'}"
+        )
     api = NbGraderAPI(config=config)
     released = []
     for assignment in assignments or known:

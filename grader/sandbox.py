@@ -11,6 +11,7 @@ In both modes the kernel gets a scrubbed environment, ``prlimit`` limits (addres
 processes, CPU time, file size) and talks to the grader over Unix sockets (jupyter's
 ``ipc`` transport) whose files live in the scratch folder, so it needs no network.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,14 +43,14 @@ class SandboxUnavailable(GraderError):
 class Limits:
     """Resource limits of one student kernel."""
 
-    memory_bytes: int = 6 * 1024**3       # address space; TensorFlow alone reserves ~2 GB
-    processes: int = 256                  # threads count too: TensorFlow starts dozens
+    memory_bytes: int = 6 * 1024**3  # address space; TensorFlow alone reserves ~2 GB
+    processes: int = 256  # threads count too: TensorFlow starts dozens
     cpu_seconds: int = 1800
-    file_bytes: int = 256 * 1024**2       # largest file the notebook may write
-    output_bytes: int = 2 * 1024**2       # total output the grader keeps per cell
-    notebook_seconds: int = 600           # wall time of a whole notebook
-    cell_seconds: int = 300               # wall time of one cell
-    threads: int = 0                      # math-library threads per kernel (0: the libraries decide)
+    file_bytes: int = 256 * 1024**2  # largest file the notebook may write
+    output_bytes: int = 2 * 1024**2  # total output the grader keeps per cell
+    notebook_seconds: int = 600  # wall time of a whole notebook
+    cell_seconds: int = 300  # wall time of one cell
+    threads: int = 0  # math-library threads per kernel (0: the libraries decide)
 
 
 @dataclass
@@ -67,9 +68,24 @@ def bwrap_problem() -> str | None:
     if executable is None:
         return "bubblewrap is not installed (Debian/Ubuntu: `apt-get install -y bubblewrap`)"
     try:
-        probe = subprocess.run([executable, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid",
-                                "--dev", "/dev", "--proc", "/proc", "true"],
-                               capture_output=True, text=True, timeout=30)
+        probe = subprocess.run(
+            [
+                executable,
+                "--ro-bind",
+                "/",
+                "/",
+                "--unshare-net",
+                "--unshare-pid",
+                "--dev",
+                "/dev",
+                "--proc",
+                "/proc",
+                "true",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"bwrap failed to start: {error}"
     if probe.returncode != 0:
@@ -88,23 +104,35 @@ def resolve_mode(requested: str) -> tuple[str, str | None]:
         return "bwrap", None
     if requested == "bwrap":
         raise SandboxUnavailable(problem)
-    return "none", (f"WARNING: {problem}. Student code will run WITHOUT a sandbox: it can read the "
-                    "solutions, the gradebook and other submissions and reach the network. "
-                    "Install bubblewrap or pass --sandbox none to silence this warning.")
+    return "none", (
+        f"WARNING: {problem}. Student code will run WITHOUT a sandbox: it can read the "
+        "solutions, the gradebook and other submissions and reach the network. "
+        "Install bubblewrap or pass --sandbox none to silence this warning."
+    )
 
 
 def kernel_python_paths(python: str) -> list[str]:
     """Folders the kernel's Python needs: its prefixes and every existing sys.path entry."""
-    probe = subprocess.run([python, "-c", "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, *sys.path]))"],
-                           capture_output=True, text=True, check=True, timeout=60)
+    probe = subprocess.run(
+        [python, "-c", "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, *sys.path]))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     paths = {os.path.realpath(p) for p in json.loads(probe.stdout) if p and os.path.isdir(p)}
     paths |= {os.path.dirname(os.path.dirname(os.path.realpath(python)))}
     return sorted(paths)
 
 
 #: Variables that size the thread pools of TensorFlow, OpenMP and the BLAS libraries.
-THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS",
-                    "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+THREAD_VARIABLES = (
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+)
 
 
 def thread_budget(jobs: int, cores: int | None = None) -> int:
@@ -133,8 +161,13 @@ def _minimal_environment(home: Path, threads: int = 0) -> dict[str, str]:
 
 
 def _limit_command(limits: Limits, count_processes: bool) -> list[str]:
-    command = ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}",
-               f"--fsize={limits.file_bytes}", "--core=0"]
+    command = [
+        "prlimit",
+        f"--as={limits.memory_bytes}",
+        f"--cpu={limits.cpu_seconds}",
+        f"--fsize={limits.file_bytes}",
+        "--core=0",
+    ]
     if count_processes:
         command.append(f"--nproc={limits.processes}")
     return command + ["--"]
@@ -142,10 +175,29 @@ def _limit_command(limits: Limits, count_processes: bool) -> list[str]:
 
 def _bwrap_command(scratch: Path, readonly: list[str], uid: int | None) -> list[str]:
     """bubblewrap arguments exposing the system read-only and only ``scratch`` writable."""
-    command = ["bwrap", "--die-with-parent", "--new-session", "--unshare-net", "--unshare-pid",
-               "--unshare-ipc", "--unshare-uts", "--hostname", "grader",
-               "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm", "--proc", "/proc",
-               "--perms", "1777", "--tmpfs", "/tmp"]
+    command = [
+        "bwrap",
+        "--die-with-parent",
+        "--new-session",
+        "--unshare-net",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--hostname",
+        "grader",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--tmpfs",
+        "/dev/shm",
+        "--proc",
+        "/proc",
+        "--perms",
+        "1777",
+        "--tmpfs",
+        "/tmp",
+    ]
     for name in USR_MERGED:
         target = Path("/") / name
         if target.is_symlink():
@@ -167,9 +219,19 @@ def _bwrap_command(scratch: Path, readonly: list[str], uid: int | None) -> list[
     if uid is not None:
         # bwrap itself runs as root (it must read the root-only folders it binds); the kernel
         # drops to an unprivileged user of its own so that --nproc counts only its processes.
-        command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--",
-                    "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                    "--inh-caps=-all", "--bounding-set=-all"]
+        command += [
+            "--cap-add",
+            "CAP_SETUID",
+            "--cap-add",
+            "CAP_SETGID",
+            "--",
+            "setpriv",
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+        ]
     else:
         command += ["--"]
     return command
@@ -222,7 +284,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
 def give_to(folder: Path, uid: int) -> None:
     """Hand the scratch folder to the kernel's user (it must write there, and only there)."""
-    for root, dirs, files in os.walk(folder):
+    for root, _dirs, files in os.walk(folder):
         os.chown(root, uid, uid)
         for name in files:
             os.chown(os.path.join(root, name), uid, uid)

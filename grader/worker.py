@@ -11,6 +11,7 @@ snapshot of the gradebook (restoring the instructor's test cells exactly as nbgr
 ``result.json`` in the job's result folder. Every file appears by atomic rename, the
 ``result.json`` last, so a killed worker leaves either a complete result or none.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -43,11 +44,11 @@ class GradingJob:
 
     assignment: str
     student: str
-    notebooks: list[str]               # notebook names the gradebook knows for the assignment
+    notebooks: list[str]  # notebook names the gradebook knows for the assignment
     submission_dir: str
-    source_dir: str                    # instructor files copied over the submission (not notebooks)
-    ignore: list[str]                  # nbgrader's CourseDirectory.ignore patterns
-    db_url: str                        # read-only gradebook snapshot
+    source_dir: str  # instructor files copied over the submission (not notebooks)
+    ignore: list[str]  # nbgrader's CourseDirectory.ignore patterns
+    db_url: str  # read-only gradebook snapshot
     course_id: str
     result_dir: str
     scratch_root: str
@@ -60,7 +61,7 @@ class GradingJob:
         write_atomically(path, json.dumps(asdict(self), indent=1))
 
     @classmethod
-    def load(cls, path: Path) -> "GradingJob":
+    def load(cls, path: Path) -> GradingJob:
         return cls(**json.loads(Path(path).read_text()))
 
 
@@ -92,9 +93,11 @@ def read_submitted(path: Path) -> tuple[nbformat.NotebookNode | None, str | None
 
 def sanitize(nb: nbformat.NotebookNode, job: GradingJob, notebook: str) -> nbformat.NotebookNode:
     """Apply nbgrader's autograde sanitizers: test cells come back from the gradebook."""
-    resources = {"nbgrader": {"student": job.student, "assignment": job.assignment,
-                              "notebook": notebook, "db_url": job.db_url},
-                 "unique_key": notebook, "metadata": {"name": notebook}}
+    resources = {
+        "nbgrader": {"student": job.student, "assignment": job.assignment, "notebook": notebook, "db_url": job.db_url},
+        "unique_key": notebook,
+        "metadata": {"name": notebook},
+    }
     for preprocessor in SANITIZERS:
         options = {"add_missing_cells": True} if preprocessor is OverwriteCells else {}
         nb, resources = preprocessor(**options).preprocess(nb, resources)
@@ -112,8 +115,9 @@ def new_scratch(scratch_root: str) -> Path:
 
 def copy_submission(job: GradingJob, workdir: Path) -> None:
     """The submission's files (not its notebooks) and the instructor's non-notebook files."""
-    shutil.copytree(job.submission_dir, workdir, ignore=shutil.ignore_patterns("*.ipynb", "timestamp.txt"),
-                    dirs_exist_ok=True)
+    shutil.copytree(
+        job.submission_dir, workdir, ignore=shutil.ignore_patterns("*.ipynb", "timestamp.txt"), dirs_exist_ok=True
+    )
     if os.path.isdir(job.source_dir):
         for filename in nbgrader_utils.find_all_files(job.source_dir, job.ignore + ["*.ipynb"]):
             target = workdir / os.path.relpath(filename, job.source_dir)
@@ -129,7 +133,7 @@ class SpareKernel:
     task: asyncio.Task
 
     @classmethod
-    def start(cls, kernel_name: str, sandbox: SandboxSettings, scratch_root: str) -> "SpareKernel":
+    def start(cls, kernel_name: str, sandbox: SandboxSettings, scratch_root: str) -> SpareKernel:
         scratch = new_scratch(scratch_root)
         return cls(scratch, asyncio.create_task(KernelSession.start(kernel_name, scratch / "work", sandbox)))
 
@@ -200,9 +204,12 @@ async def grade(job: GradingJob, spare: SpareKernel | None = None) -> tuple[dict
             report = await run_notebook(nb, session)
             write_atomically(result_dir / f"{notebook}.ipynb", nbformat.writes(nb))
             record["notebooks"][notebook] = {
-                "status": "executed", "reason": "; ".join(report.notes) or None,
-                "seconds": round(report.seconds, 2), "kernel_start_seconds": round(report.kernel_start_seconds, 2),
-                "verdicts": report.verdicts}
+                "status": "executed",
+                "reason": "; ".join(report.notes) or None,
+                "seconds": round(report.seconds, 2),
+                "kernel_start_seconds": round(report.kernel_start_seconds, 2),
+                "verdicts": report.verdicts,
+            }
     except BaseException:
         if next_spare is not None:
             await next_spare.discard()

@@ -1,4 +1,5 @@
 """Shared fixtures of the test suite, and the notebook timing table printed at the end."""
+
 from __future__ import annotations
 
 import os
@@ -59,8 +60,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def jupyter_lab(root_dir: Path | None = None, start_timeout: float = 60, target: str = "lab",
-                make_variables: dict[str, str] | None = None) -> Iterator[tuple[str, dict[str, str]]]:
+def jupyter_lab(
+    root_dir: Path | None = None,
+    start_timeout: float = 60,
+    target: str = "lab",
+    make_variables: dict[str, str] | None = None,
+) -> Iterator[tuple[str, dict[str, str]]]:
     """`make lab`'s JupyterLab (or another make ``target`` that starts one) on 127.0.0.1 with a fresh
     token, serving ``root_dir`` instead of labs/ when given; yields its base URL and the headers
     that authenticate a request."""
@@ -72,8 +77,9 @@ def jupyter_lab(root_dir: Path | None = None, start_timeout: float = 60, target:
     if root_dir is not None:
         command.append(f"LAB_ROOT={root_dir}")
     command += [f"{name}={value}" for name, value in (make_variables or {}).items()]
-    server = subprocess.Popen(command, cwd=REPO,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    server = subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"token {token}"}
     try:
         deadline = time.monotonic() + start_timeout

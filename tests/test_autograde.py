@@ -1,4 +1,5 @@
 """Autograding with nbgrader's real gradebook: a solution earns every point, an untouched lab none."""
+
 from __future__ import annotations
 
 import shutil
@@ -45,8 +46,9 @@ def grades(db_url: str, assignment: str, student: str) -> list[tuple[str, float,
     """(cell, score, max score) of every graded cell of a submission."""
     with Gradebook(db_url) as gradebook:
         submission = gradebook.find_submission(assignment, student)
-        return [(grade.name, grade.score, grade.max_score)
-                for notebook in submission.notebooks for grade in notebook.grades]
+        return [
+            (grade.name, grade.score, grade.max_score) for notebook in submission.notebooks for grade in notebook.grades
+        ]
 
 
 @pytest.mark.notebook

@@ -1,4 +1,5 @@
 """`make bench`: solution run times against the budget, with a clear verdict per lab."""
+
 from __future__ import annotations
 
 import nbformat
@@ -12,8 +13,11 @@ from bench.solutions import Timing, row
 def write_lab(root, name: str, source: str) -> None:
     (root / name).mkdir(parents=True)
     notebook = new_notebook(cells=[new_code_cell(source)])
-    notebook.metadata["kernelspec"] = {"name": "dl-course", "display_name": "Python 3 (DL course)",
-                                       "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "dl-course",
+        "display_name": "Python 3 (DL course)",
+        "language": "python",
+    }
     nbformat.write(notebook, root / name / f"{name}.ipynb")
 
 

@@ -4,6 +4,7 @@ Debian's Chromium (`apt-get install chromium`, done by .ci/run) is driven by Pla
 PyPI; no browser is downloaded. Screenshots land in test-artifacts/browser/ (git-ignored) for a
 person to look at.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -18,8 +19,15 @@ pytestmark = pytest.mark.kernel  # starts a Jupyter server and kernels
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = REPO / "test-artifacts" / "browser"
 #: Flags for a headless Chromium on a machine without a display or an open network.
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                  "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 RUN_ALL_TIMEOUT_MS = 300_000  # a hang guard, not a speed limit
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed: make setup")
 
@@ -84,7 +92,10 @@ def test_a_solution_runs_from_the_ui_and_the_playground_answers_a_click(browser)
         """() => {
             const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')];
             return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-        }""", timeout=RUN_ALL_TIMEOUT_MS, polling=1000)
+        }""",
+        timeout=RUN_ALL_TIMEOUT_MS,
+        polling=1000,
+    )
     errors = notebook.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert errors.count() == 0, f"run from the UI, the solution printed errors: {errors.all_text_contents()[:3]}"
     assert prompts.count() > 10

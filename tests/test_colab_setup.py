@@ -3,6 +3,7 @@
 Colab is simulated the way the cell detects it — a ``google.colab`` module — inside a
 fresh virtual environment, with the course cloned for real from this repository.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -30,14 +31,19 @@ def test_every_lab_uses_the_same_setup_cell(assignment):
 
 def run_cell(python: str, source: str, cwd, colab: bool) -> subprocess.CompletedProcess:
     fake_colab = "import sys, types; sys.modules['google.colab'] = types.ModuleType('google.colab')\n"
-    program = (fake_colab if colab else "") + source + textwrap.dedent("""
+    program = (
+        (fake_colab if colab else "")
+        + source
+        + textwrap.dedent("""
         import importlib.util
         spec = importlib.util.find_spec("dlcourse")
         print("dlcourse:", spec.origin if spec else None)
     """)
+    )
     environment = {"DLCOURSE_REPO": str(REPO), "PATH": "/usr/bin:/bin", "HOME": str(cwd)}
-    return subprocess.run([python, "-c", program], cwd=cwd, env=environment, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [python, "-c", program], cwd=cwd, env=environment, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")

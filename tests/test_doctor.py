@@ -1,4 +1,5 @@
 """The environment explains itself: the Setup cell's version report and `python -m dlcourse doctor`."""
+
 from __future__ import annotations
 
 import shutil
@@ -52,8 +53,9 @@ def test_setup_report_without_the_pins_still_reports_the_versions(tmp_path):
 
 
 def run_doctor(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dlcourse", "doctor", *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "dlcourse", "doctor", *args], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_doctor_on_a_healthy_setup_reports_no_problem():

@@ -1,4 +1,5 @@
 """The environment files agree, and the Makefile builds an environment that is current."""
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,17 @@ def test_environment_yml_uses_the_python_the_course_is_tested_with():
 
 
 def test_the_course_packages_are_pinned():
-    for package in ("tensorflow", "jupyterlab", "nbgrader", "pandas", "scikit-learn", "seaborn",
-                    "tensorflow-datasets", "matplotlib", "ipywidgets"):
+    for package in (
+        "tensorflow",
+        "jupyterlab",
+        "nbgrader",
+        "pandas",
+        "scikit-learn",
+        "seaborn",
+        "tensorflow-datasets",
+        "matplotlib",
+        "ipywidgets",
+    ):
         assert package in requirement_pins(), f"{package} is missing from requirements.txt"
     assert re.fullmatch(r"2\.21\.\d+", requirement_pins()["tensorflow"])
 

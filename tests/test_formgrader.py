@@ -1,4 +1,5 @@
 """`make formgrader`: nbgrader's own formgrader on a course's gradebook, reached over real HTTP."""
+
 from __future__ import annotations
 
 import html
@@ -31,8 +32,9 @@ def test_formgrader_shows_a_graded_submission(graded_course):
     root, submission_id = graded_course
     variables = {"FORMGRADER_CONFIG": str(root), "COURSE_ROOT": str(root)}
     with jupyter_lab(target="formgrader", make_variables=variables) as (base, headers):
-        gradebook = requests.get(f"{base}/formgrader/gradebook/{quiz.ASSIGNMENT}/{quiz.ASSIGNMENT}/",
-                                 headers=headers, timeout=30)
+        gradebook = requests.get(
+            f"{base}/formgrader/gradebook/{quiz.ASSIGNMENT}/{quiz.ASSIGNMENT}/", headers=headers, timeout=30
+        )
         assert gradebook.ok and "formgrader" in gradebook.text
         page = requests.get(f"{base}/formgrader/submissions/{submission_id}/", headers=headers, timeout=60)
         assert page.ok, page.status_code

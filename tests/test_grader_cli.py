@@ -1,4 +1,5 @@
 """A user's mistake at the grader's command line: one `error:` line, exit 2, nothing written."""
+
 from __future__ import annotations
 
 import shutil
@@ -14,11 +15,13 @@ def course(tmp_path):
     """A fresh course: one solution, nothing released, no gradebook."""
     shutil.copytree(SOLUTIONS / "01-hello-world", tmp_path / "solutions" / "01-hello-world")
     config = tmp_path / "nbgrader_config.py"
-    config.write_text("c = get_config()\n"
-                      f"c.CourseDirectory.root = {str(tmp_path)!r}\n"
-                      "c.CourseDirectory.source_directory = 'solutions'\n"
-                      "c.CourseDirectory.release_directory = 'labs'\n"
-                      f"c.CourseDirectory.db_url = 'sqlite:///{tmp_path / 'grading' / 'gradebook.db'}'\n")
+    config.write_text(
+        "c = get_config()\n"
+        f"c.CourseDirectory.root = {str(tmp_path)!r}\n"
+        "c.CourseDirectory.source_directory = 'solutions'\n"
+        "c.CourseDirectory.release_directory = 'labs'\n"
+        f"c.CourseDirectory.db_url = 'sqlite:///{tmp_path / 'grading' / 'gradebook.db'}'\n"
+    )
     return tmp_path, str(config)
 
 

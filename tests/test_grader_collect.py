@@ -1,4 +1,5 @@
 """collect: LMS zips and folders land in nbgrader's submitted layout; nothing escapes, nothing is lost silently."""
+
 from __future__ import annotations
 
 import os
@@ -34,32 +35,37 @@ def _zip(path: Path, entries: list[tuple[str, bytes, tuple]]) -> Path:
 
 def _submitted(root: Path) -> dict[str, str]:
     folder = root / "submitted"
-    return {p.parent.parent.name: (p.parent / "timestamp.txt").read_text()
-            for p in folder.glob(f"*/{quiz.ASSIGNMENT}/{quiz.ASSIGNMENT}.ipynb")}
+    return {
+        p.parent.parent.name: (p.parent / "timestamp.txt").read_text()
+        for p in folder.glob(f"*/{quiz.ASSIGNMENT}/{quiz.ASSIGNMENT}.ipynb")
+    }
 
 
 def test_lms_zip_is_placed_and_every_refusal_reported(course, tmp_path):
     root, config, notebook = course
     data = notebook.encode()
     symlink = zipfile.ZipInfo("link.ipynb", date_time=MARCH)
-    symlink.external_attr = (0o120777 << 16)
-    archive = _zip(tmp_path / "canvas.zip", [
-        ("smithjohn_12345_678901_quiz.ipynb", data, MARCH),
-        ("doejane_LATE_23456_678902_quiz-1.ipynb", data, APRIL),
-        ("Ann Lee_34567_assignsubmission_file_quiz.ipynb", data, MARCH),
-        ("quiz_jsmith_attempt_2024-03-02-09-30-00_quiz.ipynb", data, APRIL),
-        ("quiz_jsmith_attempt_2024-03-02-09-30-00.txt", b"Name: J Smith", APRIL),
-        ("folder/alice/quiz.ipynb", data, MARCH),
-        ("bob.ipynb", data, MARCH),
-        ("bob/quiz.ipynb", data, APRIL),           # bob twice: the newer one wins
-        ("../escape.ipynb", data, MARCH),
-        ("/abs/olute.ipynb", data, MARCH),
-        ("report.pdf", b"%PDF-1.4", MARCH),
-        ("!!!.ipynb", data, MARCH),
-        ("__MACOSX/._bob.ipynb", b"junk", MARCH),
-        ("bomb_99999_1_quiz.ipynb", b"0" * (MAX_NOTEBOOK_BYTES + 1), MARCH),
-        ("ratio_88888_1_quiz.ipynb", b" " * (5 * 1024**2), MARCH),
-    ])
+    symlink.external_attr = 0o120777 << 16
+    archive = _zip(
+        tmp_path / "canvas.zip",
+        [
+            ("smithjohn_12345_678901_quiz.ipynb", data, MARCH),
+            ("doejane_LATE_23456_678902_quiz-1.ipynb", data, APRIL),
+            ("Ann Lee_34567_assignsubmission_file_quiz.ipynb", data, MARCH),
+            ("quiz_jsmith_attempt_2024-03-02-09-30-00_quiz.ipynb", data, APRIL),
+            ("quiz_jsmith_attempt_2024-03-02-09-30-00.txt", b"Name: J Smith", APRIL),
+            ("folder/alice/quiz.ipynb", data, MARCH),
+            ("bob.ipynb", data, MARCH),
+            ("bob/quiz.ipynb", data, APRIL),  # bob twice: the newer one wins
+            ("../escape.ipynb", data, MARCH),
+            ("/abs/olute.ipynb", data, MARCH),
+            ("report.pdf", b"%PDF-1.4", MARCH),
+            ("!!!.ipynb", data, MARCH),
+            ("__MACOSX/._bob.ipynb", b"junk", MARCH),
+            ("bomb_99999_1_quiz.ipynb", b"0" * (MAX_NOTEBOOK_BYTES + 1), MARCH),
+            ("ratio_88888_1_quiz.ipynb", b" " * (5 * 1024**2), MARCH),
+        ],
+    )
     with zipfile.ZipFile(archive, "a") as handle:
         handle.writestr(symlink, "/etc/passwd")
     report = collect(config, archive, quiz.ASSIGNMENT)
@@ -103,7 +109,7 @@ def test_folder_keeps_the_newer_submission_and_says_so(course, tmp_path):
     assert sorted(p.student for p in report.placed) == ["carol", "dave"]
     assert [name for name, _ in report.skipped] == ["notes.txt"]
 
-    (handins / "dave.ipynb").write_text(notebook.replace("Quiz", "Quiz (second try)"))   # newer mtime
+    (handins / "dave.ipynb").write_text(notebook.replace("Quiz", "Quiz (second try)"))  # newer mtime
     older = time.time() - 7200
     os.utime(handins / "carol" / "my answers.ipynb", (older, older))
     report = collect(config, handins, quiz.ASSIGNMENT)
@@ -126,16 +132,32 @@ def test_folder_stops_taking_notebooks_beyond_the_total_limit(course, tmp_path, 
 
 def test_cli_collect_lists_what_it_skipped(course, tmp_path, capsys):
     root, _, notebook = course
-    archive = _zip(tmp_path / "moodle.zip", [("Ann Lee_34567_assignsubmission_file_quiz.ipynb", notebook.encode(), MARCH),
-                                             ("../../etc/evil.ipynb", b"{}", MARCH)])
-    assert main(["--config", str(root / "nbgrader_config.py"), "collect", str(archive), "--assignment", quiz.ASSIGNMENT]) == 0
+    archive = _zip(
+        tmp_path / "moodle.zip",
+        [
+            ("Ann Lee_34567_assignsubmission_file_quiz.ipynb", notebook.encode(), MARCH),
+            ("../../etc/evil.ipynb", b"{}", MARCH),
+        ],
+    )
+    assert (
+        main(["--config", str(root / "nbgrader_config.py"), "collect", str(archive), "--assignment", quiz.ASSIGNMENT])
+        == 0
+    )
     output = capsys.readouterr().out
     assert "placed  34567" in output and "SKIPPED ../../etc/evil.ipynb: hostile path" in output
 
 
 def test_cli_says_in_one_line_what_is_wrong(course, tmp_path, capsys):
     root, _, _ = course
-    code = main(["--config", str(root / "nbgrader_config.py"), "collect", str(tmp_path / "missing.zip"),
-                 "--assignment", quiz.ASSIGNMENT])
+    code = main(
+        [
+            "--config",
+            str(root / "nbgrader_config.py"),
+            "collect",
+            str(tmp_path / "missing.zip"),
+            "--assignment",
+            quiz.ASSIGNMENT,
+        ]
+    )
     assert code == 2
     assert capsys.readouterr().err == f"error: {tmp_path / 'missing.zip'} does not exist\n"

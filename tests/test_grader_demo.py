@@ -1,4 +1,5 @@
 """The demo's pipeline on real lab submissions gives the scores it promises; its zips match the solutions."""
+
 from __future__ import annotations
 
 import zipfile
@@ -24,8 +25,9 @@ def test_bundled_zips_match_the_current_solutions():
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    return run_demo(tmp_path_factory.mktemp("demo") / "course", ["01-hello-world"],
-                    students=["alice", "bob", "dave"], jobs=2)   # the empty lab and cheats: test_autograde, integrity
+    return run_demo(
+        tmp_path_factory.mktemp("demo") / "course", ["01-hello-world"], students=["alice", "bob", "dave"], jobs=2
+    )  # the empty lab and cheats: test_autograde, integrity
 
 
 @pytest.mark.kernel
@@ -44,5 +46,5 @@ def test_demo_collect_keeps_alices_newer_attempt_and_writes_feedback(demo):
     skipped = dict(demo.collected["01-hello-world"].skipped)
     assert any("newer submission of alice" in reason for reason in skipped.values())
     feedback = demo.feedback["01-hello-world"]
-    assert sorted(feedback) == ["alice", "bob"]   # dave's notebook could not be read
+    assert sorted(feedback) == ["alice", "bob"]  # dave's notebook could not be read
     assert demo.export.plots["01-hello-world"].is_file()

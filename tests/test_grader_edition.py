@@ -1,4 +1,5 @@
 """The student edition has everything a student needs and no line of a solution or hidden test."""
+
 from __future__ import annotations
 
 import re
@@ -53,8 +54,15 @@ def edition(tmp_path_factory):
 
 def test_edition_has_what_students_need(edition):
     edition, labs = edition
-    for name in ("Makefile", "README.md", "requirements.txt", "environment.yml", "pyproject.toml",
-                 "dlcourse/__init__.py", "datasets/README.md"):
+    for name in (
+        "Makefile",
+        "README.md",
+        "requirements.txt",
+        "environment.yml",
+        "pyproject.toml",
+        "dlcourse/__init__.py",
+        "datasets/README.md",
+    ):
         assert (edition / name).is_file(), name
     assert labs and all((edition / lab).is_file() for lab in labs)
     for absent in ("solutions", "grader", "tests", ".ci", ".github", "grading"):
@@ -67,7 +75,7 @@ def test_edition_leaks_no_solution_or_hidden_test(edition):
     assert secrets, "the solutions should hold solution and hidden-test lines"
     for path in (p for p in edition.rglob("*") if p.is_file()):
         text = path.read_bytes().decode("utf-8", errors="replace")
-        if path.suffix == ".ipynb":   # compare cell sources line by line, as JSON escapes them
+        if path.suffix == ".ipynb":  # compare cell sources line by line, as JSON escapes them
             text = "\n".join(c.source for c in nbformat.reads(text, as_version=4).cells)
         lines = {line.strip() for line in text.splitlines()}
         # whole lines everywhere; long lines also inside other lines
@@ -87,7 +95,9 @@ def test_edition_makefile_works_without_grader_targets(edition):
         assert dry.returncode == 0, dry.stderr
         assert "pip install" in dry.stdout
     assert "jupyter lab" in subprocess.run(["make", "-n", "lab"], cwd=edition, capture_output=True, text=True).stdout
-    assert "grader" not in (edition / "README.md").read_text() and "solutions/" not in (edition / "README.md").read_text()
+    assert (
+        "grader" not in (edition / "README.md").read_text() and "solutions/" not in (edition / "README.md").read_text()
+    )
 
 
 def test_trim_makefile_drops_rules_with_their_recipes():

@@ -1,4 +1,5 @@
 """One notebook in a grader kernel: the kernel stops afterwards and respects its thread budget."""
+
 from __future__ import annotations
 
 import json
@@ -10,19 +11,32 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from grader.autograde import SCRATCH_ROOT
 from grader.execute import execute_notebook, kernel_name_of
+from grader.sandbox import (
+    THREAD_VARIABLES,
+    Limits,
+    SandboxSettings,
+    bwrap_problem,
+    default_readonly_paths,
+    python_of_kernel,
+    thread_budget,
+)
 from grader.worker import new_scratch
-from grader.sandbox import (THREAD_VARIABLES, Limits, SandboxSettings, bwrap_problem, default_readonly_paths,
-                            python_of_kernel, thread_budget)
 
 pytestmark = pytest.mark.kernel  # starts kernels or a Jupyter server
 
-MODES = ["none", pytest.param("bwrap", marks=pytest.mark.skipif(bwrap_problem() is not None,
-                                                                 reason=f"no sandbox here: {bwrap_problem()}"))]
+MODES = [
+    "none",
+    pytest.param(
+        "bwrap", marks=pytest.mark.skipif(bwrap_problem() is not None, reason=f"no sandbox here: {bwrap_problem()}")
+    ),
+]
 
 
 def run(source: str, mode: str, limits: Limits | None = None):
-    nb = new_notebook(cells=[new_code_cell(source)],
-                      metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb = new_notebook(
+        cells=[new_code_cell(source)],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
     readonly = default_readonly_paths(python_of_kernel("python3"), []) if mode == "bwrap" else []
     scratch = new_scratch(SCRATCH_ROOT)  # the grader's own short path: IPC socket paths are limited
     try:
@@ -37,15 +51,21 @@ def test_the_kernel_is_gone_when_the_notebook_is_done(mode):
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     nb = run("print('graded')", mode)
     assert nb.cells[0].outputs[0]["text"] == "graded\n"
-    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before and p.is_running()
-            and p.status() != psutil.STATUS_ZOMBIE]
+    left = [
+        p
+        for p in psutil.Process().children(recursive=True)
+        if p.pid not in before and p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+    ]
     assert not left, f"kernel processes still running: {[p.cmdline()[:3] for p in left]}"
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_the_kernel_gets_its_thread_budget(mode):
-    nb = run(f"import json, os; print(json.dumps({{v: os.environ.get(v) for v in {THREAD_VARIABLES!r}}}))",
-             mode, Limits(threads=1))
+    nb = run(
+        f"import json, os; print(json.dumps({{v: os.environ.get(v) for v in {THREAD_VARIABLES!r}}}))",
+        mode,
+        Limits(threads=1),
+    )
     assert json.loads(nb.cells[0].outputs[0]["text"]) == {name: "1" for name in THREAD_VARIABLES}
 
 
@@ -63,8 +83,10 @@ def test_kernels_know_they_are_autograding_as_under_stock_nbgrader(mode):
 
 
 def test_a_python_kernelspec_is_jupyter_clients_alias_of_python3():
-    nb = new_notebook(cells=[new_code_cell("print('ran')")],
-                      metadata={"kernelspec": {"name": "python", "display_name": "Python", "language": "python"}})
+    nb = new_notebook(
+        cells=[new_code_cell("print('ran')")],
+        metadata={"kernelspec": {"name": "python", "display_name": "Python", "language": "python"}},
+    )
     assert kernel_name_of(nb) == "python3"
     assert python_of_kernel("python") == python_of_kernel("python3")
     scratch = new_scratch(SCRATCH_ROOT)

@@ -1,4 +1,5 @@
 """The per-exercise view's arithmetic: pass rates, hard exercises and unusual grading times."""
+
 from __future__ import annotations
 
 import json

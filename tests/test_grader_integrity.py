@@ -1,4 +1,5 @@
 """Cheating submissions score 0 where they cheat, an honest one full marks, in the same real run."""
+
 from __future__ import annotations
 
 import socketserver
@@ -17,12 +18,33 @@ pytestmark = pytest.mark.kernel  # starts kernels or a Jupyter server
 #: Cheats only a sandbox can stop; without bubblewrap they are not part of the run.
 NEEDS_SANDBOX = {"read-solution", "read-other-student", "network", "fork-bomb"}
 #: Cheats aimed at one exercise (the others are answered honestly): cell -> expected score.
-PARTIAL = {"assert-helpers": {"add-tests": 2, "mean-tests": 3, "scale-tests": 0},
-           "builtins": {"add-tests": 2, "mean-tests": 0, "scale-tests": 2}}
-CHEATS = sorted([
-    "no-tracebacks", "swallow-errors", "assert-helpers", "builtins", "sys-exit", "os-exit", "kill-kernel",
-    "infinite-loop", "memory-bomb", "huge-output", "read-solution", "read-other-student", "network",
-    "fork-bomb", "edit-tests", "delete-tests", "markdown-tests", "broken-json", "future-nbformat"])
+PARTIAL = {
+    "assert-helpers": {"add-tests": 2, "mean-tests": 3, "scale-tests": 0},
+    "builtins": {"add-tests": 2, "mean-tests": 0, "scale-tests": 2},
+}
+CHEATS = sorted(
+    [
+        "no-tracebacks",
+        "swallow-errors",
+        "assert-helpers",
+        "builtins",
+        "sys-exit",
+        "os-exit",
+        "kill-kernel",
+        "infinite-loop",
+        "memory-bomb",
+        "huge-output",
+        "read-solution",
+        "read-other-student",
+        "network",
+        "fork-bomb",
+        "edit-tests",
+        "delete-tests",
+        "markdown-tests",
+        "broken-json",
+        "future-nbformat",
+    ]
+)
 SANDBOX = "bwrap" if bwrap_problem() is None else "none"
 
 
@@ -46,8 +68,10 @@ def graded(tmp_path_factory):
     report = autograde(config, quiz.ASSIGNMENT, jobs=2, sandbox=SANDBOX, progress=False)
     server.shutdown()
     with Gradebook(config.CourseDirectory.db_url) as gradebook:
-        scores = {submission.student.id: {grade.name: grade.score for nb in submission.notebooks for grade in nb.grades}
-                  for submission in gradebook.assignment_submissions(quiz.ASSIGNMENT)}
+        scores = {
+            submission.student.id: {grade.name: grade.score for nb in submission.notebooks for grade in nb.grades}
+            for submission in gradebook.assignment_submissions(quiz.ASSIGNMENT)
+        }
     return report, scores, sorted(cheats)
 
 

@@ -1,4 +1,5 @@
 """Grades in the files Canvas, Moodle and Blackboard import, with every mismatch reported."""
+
 from __future__ import annotations
 
 import csv
@@ -69,12 +70,12 @@ def test_canvas_reports_students_on_one_side_only(canvas_file, tmp_path):
 
 
 def test_blackboard_fills_the_grade_center_column_matched_on_username(tmp_path):
-    rows = [dict(row, student={"12345": "jsmith", "67890": "jdoe", "55555": "mallory"}[row["student"]])
-            for row in ROWS]
+    rows = [dict(row, student={"12345": "jsmith", "67890": "jdoe", "55555": "mallory"}[row["student"]]) for row in ROWS]
     download = tmp_path / "gc_DL2026_fullgc.csv"
     download.write_text(BLACKBOARD_EXPORT)
-    report = export_for_lms("blackboard", rows, tmp_path / "upload.csv", lms_file=download,
-                            assignments=["01-hello-world"])
+    report = export_for_lms(
+        "blackboard", rows, tmp_path / "upload.csv", lms_file=download, assignments=["01-hello-world"]
+    )
     header, smith, doe = read(tmp_path / "upload.csv")
     assert header[6] == "01-hello-world [Total Pts: 12 Score] |1203"
     assert smith[6] == "12" and doe[6] == "4" and smith[7] == ""
@@ -92,20 +93,28 @@ def test_blackboard_tab_delimited_utf16_download_is_read_and_kept_tab_delimited(
 
 def test_moodle_writes_a_grade_import_csv_keyed_by_user_id(tmp_path):
     participants = tmp_path / "participants.csv"
-    participants.write_text("First name,Last name,User ID,Email address\nJohn,Smith,12345,j@x.org\n"
-                            "Zoe,Zed,31337,z@x.org\n")
+    participants.write_text(
+        "First name,Last name,User ID,Email address\nJohn,Smith,12345,j@x.org\nZoe,Zed,31337,z@x.org\n"
+    )
     report = export_for_lms("moodle", ROWS, tmp_path / "moodle.csv", lms_file=participants)
-    assert read(tmp_path / "moodle.csv") == [["User ID", "01-hello-world", "02-playground"],
-                                             ["12345", "12", "7.5"], ["55555", "9", "1"], ["67890", "4", ""]]
+    assert read(tmp_path / "moodle.csv") == [
+        ["User ID", "01-hello-world", "02-playground"],
+        ["12345", "12", "7.5"],
+        ["55555", "9", "1"],
+        ["67890", "4", ""],
+    ]
     assert report.not_in_gradebook == ["31337"] and report.not_in_lms == ["55555", "67890"]
     assert report.filled == 5
 
 
-@pytest.mark.parametrize("content, message", [
-    ("Name,Email\nJohn,j@x.org\n", "no 'ID' column"),
-    ("Student,ID,01-hello-world,01-HELLO-WORLD (9)\nA,1,,\n", "2 columns"),
-    ("", "empty"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("Name,Email\nJohn,j@x.org\n", "no 'ID' column"),
+        ("Student,ID,01-hello-world,01-HELLO-WORLD (9)\nA,1,,\n", "2 columns"),
+        ("", "empty"),
+    ],
+)
 def test_a_file_that_is_not_a_canvas_export_is_refused_in_one_line(tmp_path, content, message):
     path = tmp_path / "grades.csv"
     path.write_text(content)
@@ -122,8 +131,10 @@ def test_canvas_without_its_file_or_onto_its_own_file_is_refused(canvas_file):
 
 def test_cli_refuses_a_missing_lms_file_with_one_error_line(tmp_path, capsys):
     config = tmp_path / "nbgrader_config.py"
-    config.write_text(f"c = get_config()\nc.CourseDirectory.root = {str(tmp_path)!r}\n"
-                      f"c.CourseDirectory.db_url = 'sqlite:///{tmp_path / 'gradebook.db'}'\n")
+    config.write_text(
+        f"c = get_config()\nc.CourseDirectory.root = {str(tmp_path)!r}\n"
+        f"c.CourseDirectory.db_url = 'sqlite:///{tmp_path / 'gradebook.db'}'\n"
+    )
     code = main(["--config", str(config), "export", "--format", "canvas", "--output", str(tmp_path / "o.csv")])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: --format canvas fills") and err.count("\n") == 1

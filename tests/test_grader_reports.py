@@ -1,4 +1,5 @@
 """Feedback never shows hidden tests; the export has every score, a summary and plots."""
+
 from __future__ import annotations
 
 import csv
@@ -65,7 +66,12 @@ def test_export_has_every_score_a_summary_and_plots(course, tmp_path):
     with open(report.csv) as stream:
         rows = {row["student"]: row for row in csv.DictReader(stream)}
     assert {s: float(r["score"]) for s, r in rows.items()} == {
-        "half": FULL - 3, "honest": FULL, "no-tracebacks": 0, "untouched": 0, "wrong": 0}
+        "half": FULL - 3,
+        "honest": FULL,
+        "no-tracebacks": 0,
+        "untouched": 0,
+        "wrong": 0,
+    }
     assert {r["max_score"] for r in rows.values()} == {str(float(FULL))}
     with open(report.summary_csv) as stream:
         (summary,) = list(csv.DictReader(stream))
@@ -91,12 +97,28 @@ def test_cli_export_and_feedback(course, tmp_path, capsys):
 def test_cli_export_fills_a_canvas_gradebook_from_the_real_gradebook(course, tmp_path, capsys):
     root, _ = course
     canvas = tmp_path / "canvas-export.csv"
-    canvas.write_text(f"Student,ID,SIS User ID,SIS Login ID,Section,{quiz.ASSIGNMENT} (101),Current Score\n"
-                      f"    Points Possible,,,,,{FULL}.00,(read only)\n"
-                      "Honest Student,honest,,,A,,0\nNew Student,newcomer,,,A,,0\n")
+    canvas.write_text(
+        f"Student,ID,SIS User ID,SIS Login ID,Section,{quiz.ASSIGNMENT} (101),Current Score\n"
+        f"    Points Possible,,,,,{FULL}.00,(read only)\n"
+        "Honest Student,honest,,,A,,0\nNew Student,newcomer,,,A,,0\n"
+    )
     output = tmp_path / "canvas-import.csv"
-    assert main(["--config", str(root / "nbgrader_config.py"), "export", "--format", "canvas",
-                 "--lms-file", str(canvas), "--output", str(output)]) == 0
+    assert (
+        main(
+            [
+                "--config",
+                str(root / "nbgrader_config.py"),
+                "export",
+                "--format",
+                "canvas",
+                "--lms-file",
+                str(canvas),
+                "--output",
+                str(output),
+            ]
+        )
+        == 0
+    )
     with open(output, newline="") as stream:
         rows = {row["ID"]: row for row in csv.DictReader(stream)}
     assert float(rows["honest"][f"{quiz.ASSIGNMENT} (101)"]) == FULL

@@ -1,4 +1,5 @@
 """A real autograde run killed with SIGKILL finishes on the next run: nothing lost, nothing twice."""
+
 from __future__ import annotations
 
 import os
@@ -23,9 +24,24 @@ STUDENTS = [f"student{i}" for i in range(6)]
 def _autograde(course: Path, log: Path) -> subprocess.Popen:
     """Start ``python -m grader autograde`` writing its output to ``log`` (a pipe could fill up)."""
     with open(log, "w") as stream:
-        return subprocess.Popen([sys.executable, "-m", "grader", "--config", str(course / "nbgrader_config.py"),
-                                 "autograde", quiz.ASSIGNMENT, "--jobs", "2", "--sandbox", "none"],
-                                cwd=REPO, stdout=stream, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "grader",
+                "--config",
+                str(course / "nbgrader_config.py"),
+                "autograde",
+                quiz.ASSIGNMENT,
+                "--jobs",
+                "2",
+                "--sandbox",
+                "none",
+            ],
+            cwd=REPO,
+            stdout=stream,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def test_sigkill_then_rerun_grades_everything_once(tmp_path):

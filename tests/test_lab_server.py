@@ -1,4 +1,5 @@
 """`make lab` serves the labs: a real JupyterLab server, started headless on 127.0.0.1."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,6 +8,7 @@ import requests
 from conftest import ASSIGNMENTS, jupyter_lab
 
 pytestmark = pytest.mark.kernel  # starts kernels or a Jupyter server
+
 
 @pytest.fixture(scope="module")
 def lab_server():

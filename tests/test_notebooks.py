@@ -2,12 +2,13 @@
 
 How fast is measured by `make bench` (bench/solutions.py), not here: a busy machine is no test failure.
 """
+
 from __future__ import annotations
 
 import pytest
 
-from conftest import ASSIGNMENTS, NOTEBOOK_SECONDS, SOLUTIONS, notebook_path
 from bench.notebooks import execute, output_texts
+from conftest import ASSIGNMENTS, NOTEBOOK_SECONDS, SOLUTIONS, notebook_path
 
 FORBIDDEN_WARNINGS = ("DeprecationWarning", "FutureWarning")
 

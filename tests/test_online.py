@@ -32,6 +32,7 @@ SITE_PACKAGES = Path(np.__file__).resolve().parents[1]
 
 # --- Fixture files in each dataset's real format -------------------------------------
 
+
 def write_mnist_npz(path: Path) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(0)
     arrays = {
@@ -73,6 +74,7 @@ def write_cifar_tgz(path: Path) -> dict[str, dict]:
 
 def write_imdb_npz(path: Path) -> None:
     """imdb.npz layout: ragged object arrays of word-index lists, 0/1 labels."""
+
     def ragged(lists):
         out = np.empty(len(lists), dtype=object)
         out[:] = [list(x) for x in lists]
@@ -111,6 +113,7 @@ def sha256(path: Path) -> str:
 
 
 # --- Server and environment ----------------------------------------------------------
+
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     requests: list[str]
@@ -163,6 +166,7 @@ def files_in(folder: Path) -> list[Path]:
 
 # --- Catalogue --------------------------------------------------------------------------
 
+
 def test_catalogue_hashes_and_origins_come_from_keras_and_tfds():
     keras_src = SITE_PACKAGES / "keras" / "src" / "datasets"
     tfds = SITE_PACKAGES / "tensorflow_datasets"
@@ -211,6 +215,7 @@ def test_cache_defaults_to_keras_home(monkeypatch, tmp_path):
 
 
 # --- Successful downloads ---------------------------------------------------------------
+
 
 def test_load_mnist_downloads_from_the_mirror_into_the_cache(served, cache, monkeypatch):
     folder, requests, url = served
@@ -261,8 +266,10 @@ def test_load_fashion_mnist_parses_the_four_idx_files(served, cache, monkeypatch
     x_test = rng.integers(0, 256, (2, 28, 28), dtype=np.uint8)
     y_test = np.array([1, 8], dtype=np.uint8)
     for fname, array in [
-        ("train-images-idx3-ubyte.gz", x_train), ("train-labels-idx1-ubyte.gz", y_train),
-        ("t10k-images-idx3-ubyte.gz", x_test), ("t10k-labels-idx1-ubyte.gz", y_test),
+        ("train-images-idx3-ubyte.gz", x_train),
+        ("train-labels-idx1-ubyte.gz", y_train),
+        ("t10k-images-idx3-ubyte.gz", x_test),
+        ("t10k-labels-idx1-ubyte.gz", y_test),
     ]:
         write_idx_gz(folder / fname, array)
         expect_hash(monkeypatch, fname, folder / fname)
@@ -325,9 +332,7 @@ def test_load_imdb_word_index_accepts_an_md5_hash(served, cache, monkeypatch):
     path = folder / "imdb_word_index.json"
     path.write_text(json.dumps({"the": 1, "and": 2}))
     md5 = hashlib.md5(path.read_bytes()).hexdigest()
-    monkeypatch.setitem(
-        online.FILES, path.name, dataclasses.replace(online.FILES[path.name], file_hash=md5)
-    )
+    monkeypatch.setitem(online.FILES, path.name, dataclasses.replace(online.FILES[path.name], file_hash=md5))
     monkeypatch.setenv(online.MIRROR_ENV, url)
 
     assert online.load_imdb_word_index() == {"the": 1, "and": 2}
@@ -356,6 +361,7 @@ def test_load_tf_flowers_extracts_once_for_image_dataset_from_directory(served, 
 
 
 # --- Failures -------------------------------------------------------------------------
+
 
 def assert_one_readable_line(err: pytest.ExceptionInfo) -> str:
     message = str(err.value)
@@ -395,9 +401,7 @@ def test_unreachable_mirror_names_dataset_url_and_remedies(cache, closed_port_ur
 
 def test_unreachable_origin_says_connect_or_use_a_mirror(cache, closed_port_url, monkeypatch):
     remote = online.FILES["imdb.npz"]
-    monkeypatch.setitem(
-        online.FILES, "imdb.npz", dataclasses.replace(remote, origin=f"{closed_port_url}/imdb.npz")
-    )
+    monkeypatch.setitem(online.FILES, "imdb.npz", dataclasses.replace(remote, origin=f"{closed_port_url}/imdb.npz"))
 
     with pytest.raises(online.DatasetUnavailableError) as err:
         online.load_imdb()
@@ -429,6 +433,7 @@ def test_broken_cached_file_is_removed_when_offline(cache, closed_port_url, monk
 
 
 # --- try_load -------------------------------------------------------------------------
+
 
 def test_try_load_returns_none_and_logs_one_line_when_unavailable(cache, closed_port_url, monkeypatch, caplog):
     monkeypatch.setenv(online.MIRROR_ENV, closed_port_url)

@@ -1,4 +1,5 @@
 """dlcourse.playground: the Playground's datasets, input features and the widget, driven from code."""
+
 from __future__ import annotations
 
 import base64
@@ -21,6 +22,7 @@ CLASSIFICATION = ("blobs", "circle", "xor", "spiral")
 
 
 # ----- datasets ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", DATASETS)
 def test_data_shapes_dtypes_and_range(name):
@@ -100,6 +102,7 @@ def test_bad_arguments_are_explained():
 
 # ----- features ---------------------------------------------------------------------------
 
+
 def test_every_feature():
     X = np.array([[1.0, 2.0], [-3.0, 0.5]], dtype=np.float32)
     F = make_features(X, list(FEATURES))
@@ -125,8 +128,7 @@ def test_feature_errors():
 
 
 def test_build_model_layers_and_heads():
-    model = build_model(3, hidden_layers=2, neurons=5, activation="relu", regularization="L2",
-                        regularization_rate=0.01)
+    model = build_model(3, hidden_layers=2, neurons=5, activation="relu", regularization="L2", regularization_rate=0.01)
     dense = model.layers
     assert [layer.units for layer in dense] == [5, 5, 1]
     assert dense[-1].activation.__name__ == "sigmoid"
@@ -137,6 +139,7 @@ def test_build_model_layers_and_heads():
 
 
 # ----- the widget, driven from code -----------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def xor_playground():
@@ -154,19 +157,43 @@ def _descendants(widget) -> list:
 
 
 def test_widget_shows_every_control_set_to_what_was_asked():
-    asked = {"dataset": "xor", "noise": 0.25, "train_ratio": 0.3, "batch_size": 5, "hidden_layers": 2,
-             "neurons": 3, "activation": "relu", "learning_rate": 0.1, "regularization": "L2",
-             "regularization_rate": 0.01, "epochs": 20, "features": ("x1", "x1*x2")}
+    asked = {
+        "dataset": "xor",
+        "noise": 0.25,
+        "train_ratio": 0.3,
+        "batch_size": 5,
+        "hidden_layers": 2,
+        "neurons": 3,
+        "activation": "relu",
+        "learning_rate": 0.1,
+        "regularization": "L2",
+        "regularization_rate": 0.01,
+        "epochs": 20,
+        "features": ("x1", "x1*x2"),
+    }
     widget = PlaygroundWidget(n_samples=40, **asked)
     assert widget.settings == asked
     shown = _descendants(widget)
-    controls = [widget.dataset_control, widget.noise_control, widget.ratio_control, widget.layers_control,
-                widget.neurons_control, widget.activation_control, widget.learning_rate_control,
-                widget.regularization_control, widget.regularization_rate_control, widget.batch_control,
-                widget.epochs_control, widget.train_button, widget.reset_button, widget.output,
-                *widget.feature_controls.values()]
-    hidden = [control.description or type(control).__name__ for control in controls
-              if not any(control is s for s in shown)]
+    controls = [
+        widget.dataset_control,
+        widget.noise_control,
+        widget.ratio_control,
+        widget.layers_control,
+        widget.neurons_control,
+        widget.activation_control,
+        widget.learning_rate_control,
+        widget.regularization_control,
+        widget.regularization_rate_control,
+        widget.batch_control,
+        widget.epochs_control,
+        widget.train_button,
+        widget.reset_button,
+        widget.output,
+        *widget.feature_controls.values(),
+    ]
+    hidden = [
+        control.description or type(control).__name__ for control in controls if not any(control is s for s in shown)
+    ]
     assert not hidden, f"controls missing from the widget: {hidden}"
     assert set(widget.feature_controls) == set(FEATURES)
     assert widget.epoch == 0 and len(widget.history["loss"]) == 1
@@ -225,14 +252,15 @@ def test_changing_a_control_starts_over():
 
 
 def test_same_settings_train_the_same_way():
-    runs = [playground(dataset="circle", hidden_layers=1, neurons=3, n_samples=80).train(5).history["loss"]
-            for _ in range(2)]
+    runs = [
+        playground(dataset="circle", hidden_layers=1, neurons=3, n_samples=80).train(5).history["loss"]
+        for _ in range(2)
+    ]
     assert runs[0] == runs[1]
 
 
 def test_too_large_a_learning_rate_diverges():
-    widget = playground(dataset="plane", features=["x1", "x2"], hidden_layers=0, learning_rate=3,
-                        n_samples=100)
+    widget = playground(dataset="plane", features=["x1", "x2"], hidden_layers=0, learning_rate=3, n_samples=100)
     widget.train(5)
     assert not np.isfinite(widget.train_loss)
     assert isinstance(widget.figure, Figure), "a diverged model still draws"
@@ -242,8 +270,15 @@ def test_too_large_a_learning_rate_diverges():
 
 
 def test_regularisation_and_custom_learning_rate():
-    widget = playground(dataset="circle", hidden_layers=1, neurons=2, regularization="L1",
-                        regularization_rate=0.01, learning_rate=0.05, n_samples=60)
+    widget = playground(
+        dataset="circle",
+        hidden_layers=1,
+        neurons=2,
+        regularization="L1",
+        regularization_rate=0.01,
+        learning_rate=0.05,
+        n_samples=60,
+    )
     assert widget.settings["learning_rate"] == 0.05
     widget.train(2)
     assert np.isfinite(widget.train_loss)

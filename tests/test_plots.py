@@ -1,14 +1,19 @@
 """The helper package's plots draw what they promise."""
+
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from dlcourse import plot_confusion_matrix, plot_decision_boundary, plot_history, plot_predictions, show_images
 
-HISTORY = {"loss": [1.0, 0.6, 0.4], "val_loss": [1.1, 0.8, 0.7], "accuracy": [0.5, 0.7, 0.8],
-           "val_accuracy": [0.45, 0.6, 0.65], "learning_rate": [0.01, 0.01, 0.001]}
+HISTORY = {
+    "loss": [1.0, 0.6, 0.4],
+    "val_loss": [1.1, 0.8, 0.7],
+    "accuracy": [0.5, 0.7, 0.8],
+    "val_accuracy": [0.45, 0.6, 0.65],
+    "learning_rate": [0.01, 0.01, 0.001],
+}
 
 
 class FakeHistory:
@@ -96,8 +101,13 @@ def test_decision_boundary_applies_the_feature_transform_before_predicting():
             seen["width"] = inputs.shape[1]
             return super().predict(inputs)
 
-    plot_decision_boundary(Recorder(), np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0, 1]),
-                           resolution=10, transform=lambda g: np.c_[g, g[:, :1] * g[:, 1:]])
+    plot_decision_boundary(
+        Recorder(),
+        np.array([[0.0, 1.0], [1.0, 0.0]]),
+        np.array([0, 1]),
+        resolution=10,
+        transform=lambda g: np.c_[g, g[:, :1] * g[:, 1:]],
+    )
     assert seen["width"] == 3
 
 

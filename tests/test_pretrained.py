@@ -37,8 +37,19 @@ def test_base_cnn_has_the_documented_architecture(base_cnn):
     assert base_cnn.input_shape == (None, 28, 28, 1)
     assert base_cnn.output_shape == (None, 5)
     names = [layer.name for layer in base_cnn.layers]
-    assert names == ["image", "rescale", "block1_conv1", "block1_pool", "block2_conv1", "block2_pool",
-                     "block3_conv1", "block3_pool", "features", "dropout", "digits_0_4"]
+    assert names == [
+        "image",
+        "rescale",
+        "block1_conv1",
+        "block1_pool",
+        "block2_conv1",
+        "block2_pool",
+        "block3_conv1",
+        "block3_pool",
+        "features",
+        "dropout",
+        "digits_0_4",
+    ]
     assert base_cnn.get_layer("features").output.shape == (None, 576)
     assert base_cnn.count_params() == 58_629
     assert getattr(base_cnn, "optimizer", None) is None  # shipped uncompiled, without optimizer state
@@ -92,7 +103,7 @@ def _fails_like_get_file(url: str, cause: Exception):
         try:
             raise cause
         except urllib.error.URLError as e:
-            raise Exception(f"URL fetch failure on {url}: {getattr(e, 'code', None)} -- {e.reason}")
+            raise Exception(f"URL fetch failure on {url}: {getattr(e, 'code', None)} -- {e.reason}")  # noqa: B904 - as Keras raises it
 
     return MobileNetV2
 
@@ -130,10 +141,9 @@ class _NotFound(http.server.BaseHTTPRequestHandler):
 
 def test_real_keras_application_download_failure(tmp_path, monkeypatch):
     """The real keras.applications path, with its weights URL pointed at a local server that answers 404."""
+    import keras
     from keras.src.applications import mobilenet_v2
     from keras.src.backend import config
-
-    import keras
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotFound)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -145,8 +155,11 @@ def test_real_keras_application_download_failure(tmp_path, monkeypatch):
         monkeypatch.setenv("KERAS_HOME", str(tmp_path))
         with pytest.raises(pretrained.WeightsUnavailableError) as err:
             pretrained.load_keras_application(
-                keras.applications.MobileNetV2, weights="imagenet", include_top=False,
-                input_shape=(96, 96, 3), alpha=0.35,
+                keras.applications.MobileNetV2,
+                weights="imagenet",
+                include_top=False,
+                input_shape=(96, 96, 3),
+                alpha=0.35,
             )
     finally:
         server.shutdown()

@@ -1,4 +1,5 @@
 """labs/ is generated from solutions/ by nbgrader and never edited by hand."""
+
 from __future__ import annotations
 
 import shutil
@@ -59,8 +60,9 @@ def test_a_fork_sets_its_address_once_and_every_lab_follows(tmp_path):
 
 
 def test_an_address_that_is_not_a_github_repository_is_refused():
-    from grader.course_address import CourseAddress
     from traitlets import TraitError
+
+    from grader.course_address import CourseAddress
 
     with pytest.raises(TraitError, match="github.com/<owner>/<name>"):
         CourseAddress(repository="https://example.org/course")

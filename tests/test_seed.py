@@ -1,4 +1,5 @@
 """set_seed makes a lab's numbers repeat."""
+
 from __future__ import annotations
 
 import random
@@ -27,4 +28,4 @@ def test_another_seed_gives_other_numbers():
     first = first_numbers()
     set_seed(8)
     second = first_numbers()
-    assert all(a != b for a, b in zip(first, second))
+    assert all(a != b for a, b in zip(first, second, strict=True))

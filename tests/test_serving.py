@@ -40,8 +40,11 @@ def test_server_listens_on_loopback_and_a_free_port(server):
 def test_model_status(server):
     response = requests.get(f"{server.url}/v1/models/double", timeout=TIMEOUT)
     assert response.status_code == 200
-    assert response.json() == {"model_version_status": [
-        {"version": "7", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}]}
+    assert response.json() == {
+        "model_version_status": [
+            {"version": "7", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}
+        ]
+    }
     assert requests.get(f"{server.url}/v1/models/double/versions/7", timeout=TIMEOUT).status_code == 200
 
 
@@ -52,8 +55,11 @@ def test_predict_row_format(server):
 
 
 def test_predict_with_a_version_and_a_signature_name(server):
-    response = post(server, "/v1/models/double/versions/7:predict",
-                    json={"signature_name": "serving_default", "instances": [[1, 1, 1]]})
+    response = post(
+        server,
+        "/v1/models/double/versions/7:predict",
+        json={"signature_name": "serving_default", "instances": [[1, 1, 1]]},
+    )
     assert response.json() == {"predictions": [[2, 2, 2]]}
 
 
@@ -144,8 +150,12 @@ def test_two_servers_run_side_by_side_and_restart():
     try:
         assert one.port != two.port
         body = {"instances": [[1, 1, 1]]}
-        assert requests.post(f"{one.url}/v1/models/double:predict", json=body, timeout=TIMEOUT).json() == {"predictions": [[2, 2, 2]]}
-        assert requests.post(f"{two.url}/v1/models/double:predict", json=body, timeout=TIMEOUT).json() == {"predictions": [[3, 3, 3]]}
+        assert requests.post(f"{one.url}/v1/models/double:predict", json=body, timeout=TIMEOUT).json() == {
+            "predictions": [[2, 2, 2]]
+        }
+        assert requests.post(f"{two.url}/v1/models/double:predict", json=body, timeout=TIMEOUT).json() == {
+            "predictions": [[3, 3, 3]]
+        }
         with pytest.raises(RuntimeError, match="already running"):
             one.start()
     finally:
@@ -167,8 +177,13 @@ def exported(tmp_path_factory):
     base = tmp_path_factory.mktemp("models") / "digits"
     models = {}
     for version in (1, 2):
-        model = keras.Sequential([keras.Input(shape=(8, 8), name="pixels"), keras.layers.Flatten(),
-                                  keras.layers.Dense(10, activation="softmax")])
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(8, 8), name="pixels"),
+                keras.layers.Flatten(),
+                keras.layers.Dense(10, activation="softmax"),
+            ]
+        )
         model.export(str(base / str(version)), verbose=False)
         models[version] = model
     return base, models
@@ -178,16 +193,25 @@ def test_saved_model_latest_version_is_served(exported):
     base, models = exported
     assert latest_version(base) == 2
     servable = load_saved_model(base)
-    assert (servable.version, servable.input_name, servable.input_shape, servable.dtype) == (2, "pixels", (8, 8), "float32")
+    assert (servable.version, servable.input_name, servable.input_shape, servable.dtype) == (
+        2,
+        "pixels",
+        (8, 8),
+        "float32",
+    )
     x = np.random.default_rng(0).uniform(0, 16, size=(5, 8, 8)).astype("float32")
     with ModelServer({"digits": base}) as server:
         status = requests.get(f"{server.url}/v1/models/digits", timeout=TIMEOUT).json()
         assert status["model_version_status"][0]["version"] == "2"
-        response = requests.post(f"{server.url}/v1/models/digits:predict", json={"instances": x.tolist()}, timeout=TIMEOUT)
+        response = requests.post(
+            f"{server.url}/v1/models/digits:predict", json={"instances": x.tolist()}, timeout=TIMEOUT
+        )
         served = np.array(response.json()["predictions"])
         np.testing.assert_allclose(served, models[2].predict(x, verbose=0), rtol=1e-6, atol=1e-7)
         assert not np.allclose(served, models[1].predict(x, verbose=0))
-        response = requests.post(f"{server.url}/v1/models/digits:predict", json={"instances": x[:, :4].tolist()}, timeout=TIMEOUT)
+        response = requests.post(
+            f"{server.url}/v1/models/digits:predict", json={"instances": x[:, :4].tolist()}, timeout=TIMEOUT
+        )
         assert response.status_code == 400 and "[8, 8]" in response.json()["error"]
 
 

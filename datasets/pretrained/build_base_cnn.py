@@ -115,9 +115,7 @@ def main() -> None:
     images, labels = load_mnist_10k()
     keep = labels < 5
     x, y = images[keep][..., np.newaxis], labels[keep]
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=0.2, stratify=y, random_state=SEED
-    )
+    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.2, stratify=y, random_state=SEED)
 
     model = build_model()
     model.compile(
@@ -139,10 +137,11 @@ def main() -> None:
         OUT_PATH.write_bytes(staging.read_bytes())
 
     digest = hashlib.sha256(OUT_PATH.read_bytes()).hexdigest()
-    print(f"trained on {len(x_train)} images of the digits 0-4, test accuracy "
-          f"{accuracy:.4f} on {len(x_test)} held-out images")
-    print(f"{OUT_PATH.name}  {model.count_params()} parameters  "
-          f"{OUT_PATH.stat().st_size} bytes  sha256 {digest}")
+    print(
+        f"trained on {len(x_train)} images of the digits 0-4, test accuracy "
+        f"{accuracy:.4f} on {len(x_test)} held-out images"
+    )
+    print(f"{OUT_PATH.name}  {model.count_params()} parameters  {OUT_PATH.stat().st_size} bytes  sha256 {digest}")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ download has. Students, the same in every lab:
 Run it again whenever a demo lab's solution changes (``tests/test_grader_demo.py`` fails
 when the zips no longer match the solutions).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,20 +35,26 @@ EARLIER = (2024, 2, 28, 18, 30, 0)
 
 #: Code a cheater puts in place of the first answer; "edit-tests"/"delete-tests" change the test cells instead.
 CHEAT_CODE = {
-    "no-tracebacks": ("import sys\nfrom IPython.core.interactiveshell import InteractiveShell\n"
-                      "InteractiveShell.showtraceback = lambda *a, **k: None\n"
-                      "get_ipython().showtraceback = lambda *a, **k: None\n"
-                      "sys.excepthook = lambda *a: None"),
-    "swallow-errors": ("from IPython.core.interactiveshell import InteractiveShell\n"
-                       "_run_cell = InteractiveShell.run_cell\n"
-                       "def _quiet(self, raw_cell, *args, **kwargs):\n"
-                       "    return _run_cell(self, raw_cell.replace('assert ', 'pass # '), *args, **kwargs)\n"
-                       "InteractiveShell.run_cell = _quiet"),
+    "no-tracebacks": (
+        "import sys\nfrom IPython.core.interactiveshell import InteractiveShell\n"
+        "InteractiveShell.showtraceback = lambda *a, **k: None\n"
+        "get_ipython().showtraceback = lambda *a, **k: None\n"
+        "sys.excepthook = lambda *a: None"
+    ),
+    "swallow-errors": (
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "_run_cell = InteractiveShell.run_cell\n"
+        "def _quiet(self, raw_cell, *args, **kwargs):\n"
+        "    return _run_cell(self, raw_cell.replace('assert ', 'pass # '), *args, **kwargs)\n"
+        "InteractiveShell.run_cell = _quiet"
+    ),
     "exit-kernel": "import os\nos._exit(0)",
 }
 #: Which cheat each cheating student tries, per position of the lab in DEMO_ASSIGNMENTS.
-CHEATS = ({"eve": "no-tracebacks", "mallory": "edit-tests", "trudy": "delete-tests"},
-          {"oscar": "swallow-errors", "victor": "exit-kernel"})
+CHEATS = (
+    {"eve": "no-tracebacks", "mallory": "edit-tests", "trudy": "delete-tests"},
+    {"oscar": "swallow-errors", "victor": "exit-kernel"},
+)
 
 
 def answers(source: nbformat.NotebookNode) -> dict[str, str]:
@@ -77,14 +84,19 @@ def submissions(assignment: str, position: int) -> dict[str, str | nbformat.Note
     half = {grade_id: code for index, (grade_id, code) in enumerate(solved.items()) if index % 2 == 0}
     first = next(iter(solved))
     result: dict[str, str | nbformat.NotebookNode] = {
-        "alice": fill(released, solved), "alice-early": fill(released, dict(list(solved.items())[:1])),
-        "bob": fill(released, half), "carol": released,
-        "dave": nbformat.writes(fill(released, solved))[: -200],
+        "alice": fill(released, solved),
+        "alice-early": fill(released, dict(list(solved.items())[:1])),
+        "bob": fill(released, half),
+        "carol": released,
+        "dave": nbformat.writes(fill(released, solved))[:-200],
     }
     for student, cheat in CHEATS[position].items():
         nb = fill(released, {first: CHEAT_CODE[cheat]} if cheat in CHEAT_CODE else {})
-        tests = [c for c in nb.cells if c.cell_type == "code" and nbgrader_utils.is_grade(c)
-                 and not nbgrader_utils.is_solution(c)]
+        tests = [
+            c
+            for c in nb.cells
+            if c.cell_type == "code" and nbgrader_utils.is_grade(c) and not nbgrader_utils.is_solution(c)
+        ]
         if cheat == "edit-tests":
             for cell in tests:
                 cell.source = "print('All tests passed!')"
@@ -101,19 +113,20 @@ def build(assignment: str, position: int) -> Path:
         for student, content in sorted(submissions(assignment, position).items()):
             text = content if isinstance(content, str) else nbformat.writes(content)
             name, when = student.removesuffix("-early"), EARLIER if student.endswith("-early") else WHEN
-            if position == 0:   # Blackboard: <assignment>_<user>_attempt_<time>_<file>, plus a receipt per attempt
+            if position == 0:  # Blackboard: <assignment>_<user>_attempt_<time>_<file>, plus a receipt per attempt
                 attempt = f"{assignment}_{name}_attempt_{'-'.join(f'{v:02d}' for v in when)}"
                 archive.writestr(zipfile.ZipInfo(f"{attempt}_{assignment}.ipynb", when), text)
                 archive.writestr(zipfile.ZipInfo(f"{attempt}.txt", when), f"Name: {name}\nAssignment: {assignment}\n")
-            else:               # a folder per student
+            else:  # a folder per student
                 folder = f"{name}/{assignment}.ipynb" if name == student else f"{name}/{assignment}-old.ipynb"
                 archive.writestr(zipfile.ZipInfo(folder, when), text)
     return target
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.demo.build", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m grader.demo.build", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", default=list(DEMO_ASSIGNMENTS))
     args = parser.parse_args(argv)
     for assignment in args.assignments:

@@ -1,12 +1,13 @@
 """Run the whole grading pipeline on the bundled submissions, in a temporary course."""
+
 from __future__ import annotations
 
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from grader.autograde import AutogradeReport, autograde
 from grader.collect import CollectReport, collect
@@ -52,17 +53,28 @@ def make_course(course: Path, assignments: list[str]) -> Path:
     """A fresh course in ``course`` with the solutions of ``assignments``; return its config file."""
     course.mkdir(parents=True, exist_ok=True)
     for assignment in assignments:
-        shutil.copytree(REPO / "solutions" / assignment, course / "solutions" / assignment,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        shutil.copytree(
+            REPO / "solutions" / assignment,
+            course / "solutions" / assignment,
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints"),
+        )
     (course / "grading").mkdir(exist_ok=True)
     config_file = course / "nbgrader_config.py"
     readonly = [str(REPO / "dlcourse"), str(REPO / "datasets")]
-    config_file.write_text(CONFIG.replace("COURSE_CONFIG", repr(str(COURSE_CONFIG))).replace("READONLY", repr(readonly)))
+    config_file.write_text(
+        CONFIG.replace("COURSE_CONFIG", repr(str(COURSE_CONFIG))).replace("READONLY", repr(readonly))
+    )
     return config_file
 
 
-def run_demo(output: Path | None = None, assignments: list[str] | None = None, students: list[str] | None = None,
-             jobs: int | None = None, sandbox: str = "auto", log: Callable[[str], None] = lambda _: None) -> DemoReport:
+def run_demo(
+    output: Path | None = None,
+    assignments: list[str] | None = None,
+    students: list[str] | None = None,
+    jobs: int | None = None,
+    sandbox: str = "auto",
+    log: Callable[[str], None] = lambda _: None,
+) -> DemoReport:
     """release → collect → autograde → feedback → export on the bundled zips.
 
     ``students`` limits collecting to those students (for quick tests); ``log`` receives
@@ -83,15 +95,24 @@ def run_demo(output: Path | None = None, assignments: list[str] | None = None, s
         if students:
             source = _subset(source, students, course / "grading" / f"{assignment}-subset.zip")
         collected = report.collected[assignment] = collect(config, source, assignment)
-        log(f"collect {assignment}: {len(collected.placed)} submissions placed, "
-            f"{len(collected.skipped)} files set aside")
+        log(
+            f"collect {assignment}: {len(collected.placed)} submissions placed, "
+            f"{len(collected.skipped)} files set aside"
+        )
         by_reason: dict[str, list[str]] = {}
         for name, reason in collected.skipped:
             by_reason.setdefault(reason, []).append(name)
         for reason, names in by_reason.items():
-            log(f"    set aside {names[0]}: {reason}" if len(names) == 1 else f"    set aside {len(names)} files: {reason}")
+            log(
+                f"    set aside {names[0]}: {reason}"
+                if len(names) == 1
+                else f"    set aside {len(names)} files: {reason}"
+            )
         graded = report.graded[assignment] = autograde(config, assignment, jobs=jobs, sandbox=sandbox)
-        log(f"autograde {assignment}: {len(graded.outcomes)} submissions in {graded.seconds:.0f} s (sandbox {graded.sandbox})")
+        log(
+            f"autograde {assignment}: {len(graded.outcomes)} submissions in {graded.seconds:.0f} s "
+            f"(sandbox {graded.sandbox})"
+        )
         for outcome in graded.outcomes:
             if outcome.reason:
                 log(f"    {outcome.student}: {outcome.reason}")

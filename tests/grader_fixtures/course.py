@@ -1,4 +1,5 @@
 """Build a scratch copy of the quiz course: source notebook, config, released lab."""
+
 from __future__ import annotations
 
 import shutil

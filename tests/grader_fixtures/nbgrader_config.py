@@ -1,4 +1,5 @@
 """nbgrader configuration of the grader's test course: nbgrader's default layout, tight limits."""
+
 from pathlib import Path
 
 c = get_config()  # noqa: F821

@@ -4,6 +4,7 @@ The course uses nbgrader's default layout (``source/``, ``release/``, ``submitte
 ``gradebook.db`` in the root), so the tests also show the grader works on any course.
 Every cheating submission answers wrongly and then tries a trick to pass anyway.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,14 +20,36 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python
 
 
 def _solution(grade_id: str, source: str):
-    return new_code_cell(source, metadata={"nbgrader": {
-        "grade": False, "grade_id": grade_id, "locked": False, "schema_version": 3, "solution": True, "task": False}})
+    return new_code_cell(
+        source,
+        metadata={
+            "nbgrader": {
+                "grade": False,
+                "grade_id": grade_id,
+                "locked": False,
+                "schema_version": 3,
+                "solution": True,
+                "task": False,
+            }
+        },
+    )
 
 
 def _tests(grade_id: str, source: str):
-    return new_code_cell(source, metadata={"nbgrader": {
-        "grade": True, "grade_id": grade_id, "locked": True, "points": POINTS[grade_id],
-        "schema_version": 3, "solution": False, "task": False}})
+    return new_code_cell(
+        source,
+        metadata={
+            "nbgrader": {
+                "grade": True,
+                "grade_id": grade_id,
+                "locked": True,
+                "points": POINTS[grade_id],
+                "schema_version": 3,
+                "solution": False,
+                "task": False,
+            }
+        },
+    )
 
 
 def source_notebook() -> nbformat.NotebookNode:
@@ -35,23 +58,39 @@ def source_notebook() -> nbformat.NotebookNode:
         new_markdown_cell("# Quiz\nThree small functions."),
         new_code_cell("import numpy as np\nimport unittest"),
         _solution("add", "def add(a, b):\n    ### BEGIN SOLUTION\n    return a + b\n    ### END SOLUTION"),
-        _tests("add-tests", 'assert add(1, 2) == 3, "add(1, 2) should be 3"\n'
-               "### BEGIN HIDDEN TESTS\n"
-               'assert add(-4, 10) == 6, "add must handle negative numbers"\n'
-               "assert add(2.5, 2.5) == 5.0\n"
-               "### END HIDDEN TESTS"),
-        _solution("mean", "def mean(values):\n    ### BEGIN SOLUTION\n    return sum(values) / len(values)\n    ### END SOLUTION"),
-        _tests("mean-tests", 'assert abs(mean([1, 2, 3]) - 2) < 1e-9, "the mean of 1, 2, 3 is 2"\n'
-               "### BEGIN HIDDEN TESTS\n"
-               'assert abs(mean([10, 20]) - 15) < 1e-9, "mean of 10 and 20"\n'
-               'assert isinstance(mean([1, 2]), float), "mean returns a float"\n'
-               "### END HIDDEN TESTS"),
-        _solution("scale", "def scale(values, factor):\n    ### BEGIN SOLUTION\n    return np.asarray(values) * factor\n    ### END SOLUTION"),
-        _tests("scale-tests", "np.testing.assert_allclose(scale([1, 2], 3), [3, 6])\n"
-               "### BEGIN HIDDEN TESTS\n"
-               "np.testing.assert_array_equal(scale(np.arange(3), -1), [0, -1, -2])\n"
-               "unittest.TestCase().assertEqual(scale([4], 0.5).tolist(), [2.0])\n"
-               "### END HIDDEN TESTS"),
+        _tests(
+            "add-tests",
+            'assert add(1, 2) == 3, "add(1, 2) should be 3"\n'
+            "### BEGIN HIDDEN TESTS\n"
+            'assert add(-4, 10) == 6, "add must handle negative numbers"\n'
+            "assert add(2.5, 2.5) == 5.0\n"
+            "### END HIDDEN TESTS",
+        ),
+        _solution(
+            "mean",
+            "def mean(values):\n    ### BEGIN SOLUTION\n    return sum(values) / len(values)\n    ### END SOLUTION",
+        ),
+        _tests(
+            "mean-tests",
+            'assert abs(mean([1, 2, 3]) - 2) < 1e-9, "the mean of 1, 2, 3 is 2"\n'
+            "### BEGIN HIDDEN TESTS\n"
+            'assert abs(mean([10, 20]) - 15) < 1e-9, "mean of 10 and 20"\n'
+            'assert isinstance(mean([1, 2]), float), "mean returns a float"\n'
+            "### END HIDDEN TESTS",
+        ),
+        _solution(
+            "scale",
+            "def scale(values, factor):\n    ### BEGIN SOLUTION\n    return np.asarray(values) * factor\n"
+            "    ### END SOLUTION",
+        ),
+        _tests(
+            "scale-tests",
+            "np.testing.assert_allclose(scale([1, 2], 3), [3, 6])\n"
+            "### BEGIN HIDDEN TESTS\n"
+            "np.testing.assert_array_equal(scale(np.arange(3), -1), [0, -1, -2])\n"
+            "unittest.TestCase().assertEqual(scale([4], 0.5).tolist(), [2.0])\n"
+            "### END HIDDEN TESTS",
+        ),
         new_markdown_cell("Done."),
     ]
     return new_notebook(cells=cells, metadata={"kernelspec": KERNELSPEC})
@@ -96,42 +135,78 @@ def cheating_notebooks(released: nbformat.NotebookNode, course: Path, network_po
         f"for _cell in json.load(open({str(path)!r}))['cells']:\n"
         "    _src = ''.join(_cell['source'])\n"
         "    if _src.startswith('def '):\n"
-        "        exec(re.sub(r'\\s*### (BEGIN|END) SOLUTION', '', _src))")
+        "        exec(re.sub(r'\\s*### (BEGIN|END) SOLUTION', '', _src))"
+    )
     cheats: dict[str, object] = {
         "no-tracebacks": wrong(
             "import sys\nfrom IPython.core.interactiveshell import InteractiveShell\n"
             "InteractiveShell.showtraceback = lambda *a, **k: None\n"
             "get_ipython().showtraceback = lambda *a, **k: None\n"
             "get_ipython()._showtraceback = lambda *a, **k: None\n"
-            "sys.excepthook = lambda *a: None"),
+            "sys.excepthook = lambda *a: None"
+        ),
         "swallow-errors": wrong(
             "def _swallow(self, raw_cell, *args, **kwargs):\n"
             "    try:\n        return _original(self, raw_cell.replace('assert ', 'pass # '), *args, **kwargs)\n"
             "    except BaseException:\n        pass\n"
             "from IPython.core.interactiveshell import InteractiveShell\n"
-            "_original = InteractiveShell.run_cell\nInteractiveShell.run_cell = _swallow"),
-        "assert-helpers": answered(released, {**HONEST, "scale": WRONG["scale"] + "\n\n"
-                                    "import numpy.testing, unittest\n"
-                                    "np.testing.assert_allclose = lambda *a, **k: None\n"
-                                    "np.testing.assert_array_equal = lambda *a, **k: None\n"
-                                    "numpy.testing._private.utils.assert_array_equal = lambda *a, **k: None\n"
-                                    "unittest.TestCase.assertEqual = lambda *a, **k: None"}),
-        "builtins": answered(released, {**HONEST, "mean": WRONG["mean"] + "\n\n"
-                              "import builtins\nbuiltins.abs = lambda x: 0\nisinstance = lambda *a: True"}),
+            "_original = InteractiveShell.run_cell\nInteractiveShell.run_cell = _swallow"
+        ),
+        "assert-helpers": answered(
+            released,
+            {
+                **HONEST,
+                "scale": WRONG["scale"] + "\n\n"
+                "import numpy.testing, unittest\n"
+                "np.testing.assert_allclose = lambda *a, **k: None\n"
+                "np.testing.assert_array_equal = lambda *a, **k: None\n"
+                "numpy.testing._private.utils.assert_array_equal = lambda *a, **k: None\n"
+                "unittest.TestCase.assertEqual = lambda *a, **k: None",
+            },
+        ),
+        "builtins": answered(
+            released,
+            {
+                **HONEST,
+                "mean": WRONG["mean"] + "\n\nimport builtins\nbuiltins.abs = lambda x: 0\nisinstance = lambda *a: True",
+            },
+        ),
         "sys-exit": answered(released, {**WRONG, "add": "def add(a, b):\n    import sys\n    sys.exit(0)"}),
         "os-exit": answered(released, {**WRONG, "add": "def add(a, b):\n    import os\n    os._exit(0)"}),
-        "kill-kernel": answered(released, {**WRONG, "add": "def add(a, b):\n    import os, signal\n    os.kill(os.getpid(), signal.SIGKILL)"}),
+        "kill-kernel": answered(
+            released,
+            {**WRONG, "add": "def add(a, b):\n    import os, signal\n    os.kill(os.getpid(), signal.SIGKILL)"},
+        ),
         "infinite-loop": answered(released, {**WRONG, "add": "def add(a, b):\n    while True:\n        pass"}),
-        "memory-bomb": answered(released, {**WRONG, "add": "def add(a, b):\n    hoard = []\n    while True:\n        hoard.append(bytearray(50 * 1024**2))"}),
-        "huge-output": answered(released, {**WRONG, "add": "def add(a, b):\n    for _ in range(200):\n        print('x' * 1_000_000)\n    return a - b"}),
+        "memory-bomb": answered(
+            released,
+            {
+                **WRONG,
+                "add": "def add(a, b):\n    hoard = []\n    while True:\n        hoard.append(bytearray(50 * 1024**2))",
+            },
+        ),
+        "huge-output": answered(
+            released,
+            {
+                **WRONG,
+                "add": "def add(a, b):\n    for _ in range(200):\n        print('x' * 1_000_000)\n    return a - b",
+            },
+        ),
         "read-solution": steal(course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"),
         "read-other-student": steal(course / "submitted" / "honest" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"),
         "network": wrong(
             "import socket\n"
             f"_s = socket.create_connection(('127.0.0.1', {network_port}), timeout=5)\n"
-            "exec(_s.makefile().read())"),
-        "fork-bomb": answered(released, {**WRONG, "add": "def add(a, b):\n    import os, time\n    while True:\n"
-                               "        if os.fork() == 0:\n            time.sleep(30)\n            os._exit(0)"}),
+            "exec(_s.makefile().read())"
+        ),
+        "fork-bomb": answered(
+            released,
+            {
+                **WRONG,
+                "add": "def add(a, b):\n    import os, time\n    while True:\n"
+                "        if os.fork() == 0:\n            time.sleep(30)\n            os._exit(0)",
+            },
+        ),
     }
     edited = answered(released, WRONG)
     for cell in _test_cells(edited):
@@ -167,7 +242,9 @@ def hidden_test_lines(source: nbformat.NotebookNode) -> list[str]:
     return lines
 
 
-def write_submission(course: Path, student: str, content: object, timestamp: str = "2024-05-01 10:00:00.000000 UTC") -> None:
+def write_submission(
+    course: Path, student: str, content: object, timestamp: str = "2024-05-01 10:00:00.000000 UTC"
+) -> None:
     folder = course / "submitted" / student / ASSIGNMENT
     folder.mkdir(parents=True, exist_ok=True)
     text = content if isinstance(content, str) else nbformat.writes(content)
@@ -177,6 +254,10 @@ def write_submission(course: Path, student: str, content: object, timestamp: str
 
 def solution_lines(source: nbformat.NotebookNode) -> list[str]:
     """Every line between BEGIN and END SOLUTION in the source notebook."""
-    return [m.strip() for cell in source.cells
-            for m in re.findall(r"### BEGIN SOLUTION\n(.*?)\n\s*### END SOLUTION", cell.source, re.S)
-            for m in m.splitlines() if m.strip()]
+    return [
+        m.strip()
+        for cell in source.cells
+        for m in re.findall(r"### BEGIN SOLUTION\n(.*?)\n\s*### END SOLUTION", cell.source, re.S)
+        for m in m.splitlines()
+        if m.strip()
+    ]
