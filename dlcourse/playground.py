@@ -630,28 +630,21 @@ class PlaygroundWidget(widgets.VBox):
             colour_y, vmin, vmax = self.y_train, -1.2, 1.2
         shading = left.contourf(g1, g2, np.clip(surface, levels[0], levels[-1]), levels=levels, cmap="RdBu", alpha=0.6)
         figure.colorbar(shading, ax=left, label=labels)
-        left.scatter(
-            *self.X_train.T,
-            c=colour_y,
-            cmap="RdBu",
-            vmin=vmin,
-            vmax=vmax,
-            s=14,
-            edgecolors="white",
-            linewidths=0.6,
-            label="training",
-        )
-        left.scatter(
-            *self.X_test.T,
-            c=self.y_test,
-            cmap="RdBu",
-            vmin=vmin,
-            vmax=vmax,
-            s=14,
-            edgecolors="black",
-            linewidths=0.6,
-            label="test",
-        )
+        for points, colours, edge, label in (
+            (self.X_train, colour_y, "white", "training"),
+            (self.X_test, self.y_test, "black", "test"),
+        ):
+            left.scatter(
+                *points.T,
+                c=colours,
+                cmap="RdBu",
+                vmin=vmin,
+                vmax=vmax,
+                s=14,
+                edgecolors=edge,
+                linewidths=0.6,
+                label=label,
+            )
         left.set(
             xlim=(-DOMAIN, DOMAIN),
             ylim=(-DOMAIN, DOMAIN),

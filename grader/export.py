@@ -121,27 +121,28 @@ def export_grades(config: Config, output: Path) -> ExportReport:
         writer.writeheader()
         writer.writerows(rows)
     report = ExportReport(output, output.with_name(f"{output.stem}-summary.csv"), rows=rows, summaries=summaries)
-    with open(report.summary_csv, "w", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["assignment", "max_score", "submissions", "mean", "median", "min", "max"])
-        for s in summaries:
-            writer.writerow(
-                [
-                    s.assignment,
-                    s.max_score,
-                    len(s.scores),
-                    "" if s.mean is None else round(s.mean, 2),
-                    "" if s.median is None else s.median,
-                    min(s.scores, default=""),
-                    max(s.scores, default=""),
-                ]
-            )
+    write_csv(
+        report.summary_csv,
+        ["assignment", "max_score", "submissions", "mean", "median", "min", "max"],
+        [
+            [s.assignment, s.max_score, len(s.scores), "" if s.mean is None else round(s.mean, 2),
+             "" if s.median is None else s.median, min(s.scores, default=""), max(s.scores, default="")]
+            for s in summaries
+        ],
+    )  # fmt: skip
     for summary in summaries:
         report.plots[summary.assignment] = plot_distribution(
             summary, output.with_name(f"{output.stem}-{summary.assignment}.png")
         )
         write_exercise_view(config, summary.assignment, output, report)
     return report
+
+
+def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+    with open(path, "w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(header)
+        writer.writerows(rows)
 
 
 def write_exercise_view(config: Config, assignment: str, output: Path, report: ExportReport) -> None:
@@ -154,21 +155,15 @@ def write_exercise_view(config: Config, assignment: str, output: Path, report: E
     if not stats:
         return
     path = output.with_name(f"{output.stem}-{assignment}-exercises.csv")
-    with open(path, "w", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["exercise", "max_score", "submissions", "passed", "pass_rate", "mean_score", "hard"])
-        for s in stats:
-            writer.writerow(
-                [
-                    s.exercise,
-                    s.max_score,
-                    s.submissions,
-                    s.passed,
-                    round(s.pass_rate, 3),
-                    round(s.mean_score, 2),
-                    "yes" if s.hard else "",
-                ]
-            )
+    write_csv(
+        path,
+        ["exercise", "max_score", "submissions", "passed", "pass_rate", "mean_score", "hard"],
+        [
+            [s.exercise, s.max_score, s.submissions, s.passed, round(s.pass_rate, 3), round(s.mean_score, 2),
+             "yes" if s.hard else ""]
+            for s in stats
+        ],
+    )  # fmt: skip
     report.exercise_csvs[assignment] = path
     report.exercise_plots[assignment] = plot_exercises(
         assignment, stats, output.with_name(f"{output.stem}-{assignment}-exercises.png")
