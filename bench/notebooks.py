@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 from pathlib import Path
 
@@ -20,7 +21,7 @@ def execute(path: Path, workdir: Path) -> tuple[nbformat.NotebookNode, float]:
         notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name=KERNEL, resources={"metadata": {"path": str(workdir)}}
     )
     start = time.perf_counter()
-    client.execute()
+    client.execute(stderr=subprocess.DEVNULL)  # TensorFlow's C++ log, written by the kernel process itself
     return notebook, time.perf_counter() - start
 
 
