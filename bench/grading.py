@@ -26,9 +26,9 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 
+from bench.notebooks import execute
 from grader.course import load_course_config
 from grader.demo import build
 from grader.demo.run import make_course
@@ -53,13 +53,9 @@ def prepare(course: Path, assignment: str, students: int) -> Path:
 
 def own_time(course: Path, assignment: str, notebook: Path) -> float:
     """Seconds to execute a notebook once, plainly (the cost no grader can avoid)."""
-    nb = nbformat.read(notebook, as_version=4)
     workdir = course / "grading" / "own-run"
     workdir.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    client = NotebookClient(nb, timeout=600, allow_errors=True, resources={"metadata": {"path": str(workdir)}})
-    client.execute(stderr=subprocess.DEVNULL)  # the kernel's TensorFlow start-up log is not ours to show
-    return time.monotonic() - started
+    return execute(notebook, workdir, allow_errors=True)[1]
 
 
 def scores(config_file: Path, assignment: str) -> dict[str, float]:

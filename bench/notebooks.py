@@ -14,11 +14,17 @@ KERNEL = "dl-course"
 CELL_TIMEOUT_SECONDS = 600
 
 
-def execute(path: Path, workdir: Path) -> tuple[nbformat.NotebookNode, float]:
-    """Execute a notebook top to bottom in ``workdir``; return it with its outputs and the wall time."""
+def execute(path: Path, workdir: Path, allow_errors: bool = False) -> tuple[nbformat.NotebookNode, float]:
+    """Execute a notebook top to bottom in ``workdir``; return it with its outputs and the wall time.
+
+    With ``allow_errors`` a failing cell does not stop the run (an unsolved lab runs to its end)."""
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name=KERNEL, resources={"metadata": {"path": str(workdir)}}
+        notebook,
+        timeout=CELL_TIMEOUT_SECONDS,
+        kernel_name=KERNEL,
+        allow_errors=allow_errors,
+        resources={"metadata": {"path": str(workdir)}},
     )
     start = time.perf_counter()
     client.execute(stderr=subprocess.DEVNULL)  # TensorFlow's C++ log, written by the kernel process itself

@@ -138,9 +138,11 @@ def export_grades(config: Config, output: Path) -> ExportReport:
     return report
 
 
-def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
-    with open(path, "w", newline="") as stream:
-        writer = csv.writer(stream)
+def write_csv(path: Path, header: list[str], rows: list[list], delimiter: str = ",") -> None:
+    """A UTF-8 table (comma- or tab-separated), its folder created when missing."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream, delimiter=delimiter)
         writer.writerow(header)
         writer.writerows(rows)
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Literal
 
 from grader.errors import GraderError
+from grader.export import write_csv
 
 LmsFormat = Literal["canvas", "moodle", "blackboard"]
 LMS_FORMATS: tuple[LmsFormat, ...] = ("canvas", "moodle", "blackboard")
@@ -141,7 +142,7 @@ def fill_lms_file(
     gradebook_students = {s for table in scores.values() for s in table}
     report.not_in_lms = sorted(gradebook_students - lms_students)
     report.not_in_gradebook.sort()
-    write_table(output, header, rows, delimiter)
+    write_csv(output, header, rows, delimiter)
     return report
 
 
@@ -164,16 +165,8 @@ def write_moodle_import(
     for student in students:
         body.append([student, *(format_score(scores[a].get(student)) for a in assignments)])
         report.filled += sum(scores[a].get(student) is not None for a in assignments)
-    write_table(output, [STUDENT_COLUMN["moodle"], *assignments], body, ",")
+    write_csv(output, [STUDENT_COLUMN["moodle"], *assignments], body, ",")
     return report
-
-
-def write_table(path: Path, header: list[str], rows: list[list[str]], delimiter: str) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream, delimiter=delimiter)
-        writer.writerow(header)
-        writer.writerows(rows)
 
 
 def export_for_lms(

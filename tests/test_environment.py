@@ -9,24 +9,20 @@ import yaml
 from jupyter_client.kernelspec import KernelSpecManager
 
 from conftest import KERNEL, REPO
+from dlcourse.environment import read_pins, version_gaps
 
 
-def requirement_pins() -> dict[str, str]:
-    pins = {}
-    for line in (REPO / "requirements.txt").read_text().splitlines():
-        line = line.split("#")[0].strip()
-        if line:
-            name, _, version = line.partition("==")
-            assert version, f"requirements.txt must pin an exact version: {line!r}"
-            pins[name.lower()] = version
-    return pins
+def test_every_requirement_is_an_exact_pin():
+    lines = [line.split("#")[0].strip() for line in (REPO / "requirements.txt").read_text().splitlines()]
+    unpinned = [line for line in lines if line and line.partition("==")[0].strip().lower() not in read_pins()]
+    assert not unpinned, f"requirements.txt must pin an exact version: {unpinned}"
 
 
 def test_environment_yml_pins_exactly_what_requirements_txt_pins():
     environment = yaml.safe_load((REPO / "environment.yml").read_text())
     pip_section = next(item["pip"] for item in environment["dependencies"] if isinstance(item, dict))
     conda_pins = dict(line.lower().split("==") for line in pip_section)
-    assert conda_pins == requirement_pins()
+    assert conda_pins == read_pins()
 
 
 def test_environment_yml_uses_the_python_the_course_is_tested_with():
@@ -46,14 +42,12 @@ def test_the_course_packages_are_pinned():
         "matplotlib",
         "ipywidgets",
     ):
-        assert package in requirement_pins(), f"{package} is missing from requirements.txt"
-    assert re.fullmatch(r"2\.21\.\d+", requirement_pins()["tensorflow"])
+        assert package in read_pins(), f"{package} is missing from requirements.txt"
+    assert re.fullmatch(r"2\.21\.\d+", read_pins()["tensorflow"])
 
 
 def test_installed_versions_match_the_pins():
-    from importlib.metadata import version
-
-    wrong = {name: (pin, version(name)) for name, pin in requirement_pins().items() if version(name) != pin}
+    wrong = [str(gap) for gap in version_gaps(read_pins())]
     assert not wrong, f"installed versions differ from requirements.txt (run make setup): {wrong}"
 
 
