@@ -139,6 +139,7 @@ def autograde(
     force: bool = False,
     executor: Executor | None = None,
     progress: bool = True,
+    examined: bool = False,
 ) -> AutogradeReport:
     """Grade every (or the given) submission of ``assignment``; see the module docstring."""
     started = time.monotonic()
@@ -204,6 +205,7 @@ def autograde(
             scratch_root=SCRATCH_ROOT,
             fingerprint=fingerprints[student],
             sandbox_mode=mode,
+            examined=examined,
             readonly_paths=readonly,
             limits=vars(limits),
         )

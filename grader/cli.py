@@ -30,6 +30,7 @@ def _autograde(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         sandbox=args.sandbox,
         force=args.force,
+        examined=args.examiner,
     )
     if report.warning:
         print(report.warning, file=sys.stderr)
@@ -203,6 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="bwrap: bubblewrap sandbox; none: no sandbox; auto: bwrap if it works (default)",
     )
     p.add_argument("--force", action="store_true", help="grade again what is already graded")
+    p.add_argument(
+        "--examiner",
+        action="store_true",
+        help="run the test cells in a trusted examiner process that reads the notebook's values as plain "
+        "data, instead of inside the student's kernel (see README: what the grader defends against)",
+    )
     p.set_defaults(run=_autograde)
 
     from grader import collect as collect_module

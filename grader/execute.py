@@ -1,16 +1,25 @@
 """Execute a sanitized submission in a sandboxed kernel, deciding test verdicts robustly.
 
-Student cells run as they are. Instructor test cells (nbgrader grade cells with code)
-run through the in-kernel guard (``grader.kernel_guard``): it restores the pristine
-interpreter, runs the test code and, only if it completes, publishes a fresh secret
-token. The verdict is the token's presence, not the look of the outputs: a failed test
-always ends with an ``error`` output (added here if the submission hid it), so nbgrader's
-own ``SaveAutoGrades`` scores it 0; a passed test never carries one.
+Student cells run as they are. Instructor test cells (nbgrader grade cells with code) run
+one of two ways:
+
+- **examined** (``--examiner``): the test never reaches the kernel. It runs in a trusted
+  examiner process (``grader.examiner``) that reads the notebook's names as plain data; the
+  cell's outputs are rebuilt from the examiner's verdict: nothing when it passed (or the
+  partial-credit value), exactly one error when it failed;
+- **guarded** (the default for now): the test runs in the kernel through the in-kernel guard
+  (``grader.kernel_guard``), which restores the pristine interpreter, runs the test code and,
+  only if it completes, publishes a fresh secret token. The verdict is the token's presence.
+
+Either way a failed test ends with an ``error`` output, so nbgrader's own ``SaveAutoGrades``
+scores it 0, and a passed test never carries one.
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import json
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -24,6 +33,8 @@ from nbformat.v4 import new_output
 from nbgrader import utils as nbgrader_utils
 
 from grader import kernel_guard
+from grader.examiner.client import Examiner, answer_expression, student_side_setup
+from grader.examiner.verdict import Verdict
 from grader.sandbox import SandboxedKernelManager, SandboxSettings, give_to, resolve_kernel_name
 
 GUARD_SOURCE = Path(kernel_guard.__file__).read_text()
@@ -87,9 +98,11 @@ def _settle_verdict(cell: NotebookNode, token: str) -> bool:
     return passed
 
 
-async def _run_silently(session: KernelSession, code: str, timeout: float) -> dict | None:
+async def _run_silently(
+    session: KernelSession, code: str, timeout: float, user_expressions: dict | None = None
+) -> dict | None:
     """Run grader code in the kernel without a cell; return its reply (None on timeout)."""
-    msg_id = session.kc.execute(code, silent=True, store_history=False)
+    msg_id = session.kc.execute(code, silent=True, store_history=False, user_expressions=user_expressions)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -118,12 +131,16 @@ class KernelSession:
     guard_name: str
     start_seconds: float
     problem: str | None = None  # why the guard could not be installed, if it could not
+    examiner: Examiner | None = None  # examined sessions: where the test cells run
 
     @classmethod
-    async def start(cls, kernel_name: str, workdir: Path, sandbox: SandboxSettings) -> KernelSession:
+    async def start(
+        cls, kernel_name: str, workdir: Path, sandbox: SandboxSettings, examined: bool = False
+    ) -> KernelSession:
         started = time.monotonic()
         km = SandboxedKernelManager(kernel_name=kernel_name)
         km.prepare(workdir, sandbox)
+        examiner_start = asyncio.ensure_future(Examiner.start()) if examined else None
         await km.start_kernel()
         kc = km.client()
         try:
@@ -132,14 +149,20 @@ class KernelSession:
         except BaseException:
             kc.stop_channels()
             await km.shutdown_kernel(now=True)
+            if examiner_start is not None:
+                await (await examiner_start).stop()
             raise
         kc.allow_stdin = False
         guard_name = "_grader_guard_" + secrets.token_hex(8)
         session = cls(km, kc, workdir, sandbox, guard_name, 0.0)
-        setup = (
-            f"(lambda ns: (exec(compile({GUARD_SOURCE!r}, '<grader guard>', 'exec'), ns), "
-            f"ns['install']({guard_name!r})))({{'__name__': {guard_name!r}}})"
-        )
+        if examiner_start is not None:
+            session.examiner = await examiner_start
+            setup = student_side_setup(guard_name)
+        else:
+            setup = (
+                f"(lambda ns: (exec(compile({GUARD_SOURCE!r}, '<grader guard>', 'exec'), ns), "
+                f"ns['install']({guard_name!r})))({{'__name__': {guard_name!r}}})"
+            )
         try:
             reply = await _run_silently(session, setup, timeout=120)
         except DeadKernelError:
@@ -149,20 +172,38 @@ class KernelSession:
         session.start_seconds = time.monotonic() - started
         return session
 
-    def suits(self, kernel_name: str, sandbox: SandboxSettings) -> bool:
+    def suits(self, kernel_name: str, sandbox: SandboxSettings, examined: bool = False) -> bool:
         """Whether this kernel can run a notebook of ``kernel_name`` under ``sandbox``."""
-        return self.km.kernel_name == kernel_name and self.sandbox == sandbox
+        same_engine = examined == (self.examiner is not None)
+        return self.km.kernel_name == kernel_name and self.sandbox == sandbox and same_engine
 
     def claim_files(self) -> None:
         """Files copied into ``workdir`` after the start belong to the kernel's user too."""
         if self.km.kernel_uid is not None:
             give_to(self.workdir, self.km.kernel_uid)
 
+    async def ask(self, request: dict, timeout: float) -> str:
+        """The kernel's raw answer to one examiner request (examined sessions)."""
+        expression = answer_expression(self.guard_name, request)
+        reply = await _run_silently(self, "", timeout, user_expressions={"answer": expression})
+        if reply is None:
+            raise CellTimeoutError(f"the kernel did not answer the examiner within {timeout:.0f} s")
+        result = reply["content"].get("user_expressions", {}).get("answer", {})
+        try:
+            text = ast.literal_eval(result.get("data", {}).get("text/plain", ""))
+        except Exception:  # noqa: BLE001 - whatever the kernel sent, it is not an answer
+            text = None
+        if result.get("status") != "ok" or type(text) is not str:
+            return json.dumps({"unconvertible": "an answer the kernel could not give"})
+        return text
+
     async def stop(self) -> None:
-        """Stop the kernel and, with bwrap, every process of its sandbox."""
+        """Stop the kernel (and, with bwrap, every process of its sandbox) and the examiner."""
         self.kc.stop_channels()
         if self.km.has_kernel:
             await self.km.shutdown_kernel(now=True)
+        if self.examiner is not None:
+            await self.examiner.stop()
 
 
 async def run_notebook(nb: NotebookNode, session: KernelSession) -> ExecutionReport:
@@ -204,6 +245,24 @@ async def _run_cells(nb: NotebookNode, session: KernelSession) -> ExecutionRepor
             break
         client.timeout = int(max(1, min(limits.cell_seconds, remaining)))
         test = is_test_cell(cell)
+        if test and session.examiner is not None:
+            grade_id = cell.metadata["nbgrader"]["grade_id"]
+            try:
+                verdict = await asyncio.wait_for(
+                    session.examiner.run_test(
+                        cell.source, f"<test {grade_id}>", lambda request: session.ask(request, client.timeout)
+                    ),
+                    timeout=client.timeout,
+                )
+            except (asyncio.TimeoutError, CellTimeoutError):
+                stopped = f"test cell {index} ran longer than {client.timeout} s"
+                verdict = Verdict(False, "CellTimeoutError", stopped)
+            except DeadKernelError:
+                stopped = f"the kernel died in test cell {index} (exit, crash or memory limit)"
+                verdict = Verdict(False, "DeadKernelError", stopped)
+            cell.outputs = verdict_outputs(verdict, cell)
+            report.verdicts[grade_id] = verdict.passed
+            continue
         token = secrets.token_hex(16)
         original = cell.source
         try:
@@ -232,14 +291,27 @@ async def _run_cells(nb: NotebookNode, session: KernelSession) -> ExecutionRepor
     return report
 
 
+def verdict_outputs(verdict: Verdict, cell: NotebookNode) -> list[NotebookNode]:
+    """A test cell's outputs, rebuilt from the verdict: one error, nothing, or the partial credit."""
+    if not verdict.passed:
+        return [_failure(verdict.error_name or "TestFailed", verdict.message or "the test failed")]
+    if verdict.score is None:
+        return []
+    points = float(cell.metadata["nbgrader"].get("points", 0))
+    score = min(max(verdict.score, 0.0), points)
+    return [new_output("execute_result", data={"text/plain": repr(score)}, execution_count=cell.execution_count)]
+
+
 def kernel_name_of(nb: NotebookNode) -> str:
     return resolve_kernel_name(nb.metadata.get("kernelspec", {}).get("name", "python3"))
 
 
-def execute_notebook(nb: NotebookNode, workdir: Path, sandbox: SandboxSettings) -> ExecutionReport:
+def execute_notebook(
+    nb: NotebookNode, workdir: Path, sandbox: SandboxSettings, examined: bool = False
+) -> ExecutionReport:
     """Run ``nb`` in place (outputs are written into it) in a new kernel in ``workdir``'s sandbox."""
 
     async def start_and_run() -> ExecutionReport:
-        return await run_notebook(nb, await KernelSession.start(kernel_name_of(nb), workdir, sandbox))
+        return await run_notebook(nb, await KernelSession.start(kernel_name_of(nb), workdir, sandbox, examined))
 
     return asyncio.run(start_and_run())

@@ -54,6 +54,7 @@ class GradingJob:
     scratch_root: str
     fingerprint: str
     sandbox_mode: str = "none"
+    examined: bool = False  # test cells run in the trusted examiner, not in the kernel
     readonly_paths: list[str] = field(default_factory=list)
     limits: dict = field(default_factory=dict)
 
@@ -133,17 +134,18 @@ class SpareKernel:
     task: asyncio.Task
 
     @classmethod
-    def start(cls, kernel_name: str, sandbox: SandboxSettings, scratch_root: str) -> SpareKernel:
+    def start(cls, kernel_name: str, sandbox: SandboxSettings, scratch_root: str, examined: bool) -> SpareKernel:
         scratch = new_scratch(scratch_root)
-        return cls(scratch, asyncio.create_task(KernelSession.start(kernel_name, scratch / "work", sandbox)))
+        started = KernelSession.start(kernel_name, scratch / "work", sandbox, examined)
+        return cls(scratch, asyncio.create_task(started))
 
-    async def take(self, kernel_name: str, sandbox: SandboxSettings) -> KernelSession | None:
+    async def take(self, kernel_name: str, sandbox: SandboxSettings, examined: bool) -> KernelSession | None:
         """The started kernel if it suits, else None (and it is discarded)."""
         try:
             session = await self.task
         except Exception:  # noqa: BLE001 - a kernel that failed to start: start one the usual way
             session = None
-        if session is not None and session.suits(kernel_name, sandbox):
+        if session is not None and session.suits(kernel_name, sandbox, examined):
             return session
         await self.discard(session)
         return None
@@ -192,15 +194,15 @@ async def grade(job: GradingJob, spare: SpareKernel | None = None) -> tuple[dict
             session = None
             if scratch is None:
                 if spare is not None:
-                    session = await spare.take(kernel_name, sandbox)
+                    session = await spare.take(kernel_name, sandbox, job.examined)
                     scratch, spare = (spare.scratch if session else None), None
                 scratch = scratch or new_scratch(job.scratch_root)
                 copy_submission(job, scratch / "work")
                 if session is not None:
                     session.claim_files()  # a new kernel is given its folder when it starts
-                next_spare = SpareKernel.start(kernel_name, sandbox, job.scratch_root)
+                next_spare = SpareKernel.start(kernel_name, sandbox, job.scratch_root, job.examined)
             if session is None:
-                session = await KernelSession.start(kernel_name, scratch / "work", sandbox)
+                session = await KernelSession.start(kernel_name, scratch / "work", sandbox, job.examined)
             report = await run_notebook(nb, session)
             write_atomically(result_dir / f"{notebook}.ipynb", nbformat.writes(nb))
             record["notebooks"][notebook] = {

@@ -53,8 +53,9 @@ class _AnswerServer(socketserver.BaseRequestHandler):
         self.request.sendall("\n\n".join(quiz.HONEST.values()).encode())
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+@pytest.fixture(scope="module", params=["guarded", "examined"])
+def graded(request, tmp_path_factory):
+    """One real run per engine: tests in the guarded kernel, and tests in the trusted examiner."""
     course = tmp_path_factory.mktemp("course")
     config, released = make_course(course)
     server = socketserver.TCPServer(("127.0.0.1", 0), _AnswerServer)
@@ -65,7 +66,9 @@ def graded(tmp_path_factory):
     for name, content in cheats.items():
         if SANDBOX == "bwrap" or name not in NEEDS_SANDBOX:
             quiz.write_submission(course, name, content)
-    report = autograde(config, quiz.ASSIGNMENT, jobs=2, sandbox=SANDBOX, progress=False)
+    report = autograde(
+        config, quiz.ASSIGNMENT, jobs=2, sandbox=SANDBOX, progress=False, examined=request.param == "examined"
+    )
     server.shutdown()
     with Gradebook(config.CourseDirectory.db_url) as gradebook:
         scores = {

@@ -1,0 +1,93 @@
+"""The worker's end: start an examiner, hand it test cells, relay its questions to the kernel."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from grader.examiner import student_side, wire
+from grader.examiner.verdict import Verdict
+
+#: The source a fresh kernel runs to install the answering end (see ``student_side``).
+STUDENT_SIDE_SOURCE = Path(student_side.__file__).read_text()
+WIRE_SOURCE = Path(wire.__file__).read_text()
+#: Largest message between worker and examiner (a model or an array in one line).
+MESSAGE_LIMIT = 1024**3
+#: The folder that holds the ``grader`` package: the examiner imports it from there only.
+GRADER_HOME = str(Path(__file__).resolve().parents[2])
+
+#: ``relay(request)`` gives one request to the kernel and returns its raw answer text.
+Relay = Callable[[dict], Awaitable[str]]
+
+
+def student_side_setup(module_name: str) -> str:
+    """Code for a fresh kernel that installs the answering end as ``sys.modules[module_name]``."""
+    return (
+        f"(lambda ns: (exec(compile({STUDENT_SIDE_SOURCE!r}, '<grader student side>', 'exec'), ns), "
+        f"ns['install']({module_name!r}, {WIRE_SOURCE!r})))({{'__name__': {module_name!r}}})"
+    )
+
+
+def answer_expression(module_name: str, request: dict) -> str:
+    """The user expression whose value is the kernel's answer to ``request``."""
+    return f"__import__('sys').modules[{module_name!r}].answer({json.dumps(request)!r})"
+
+
+class Examiner:
+    """One examiner process, serving the test cells of one notebook."""
+
+    def __init__(self, process: asyncio.subprocess.Process, folder: tempfile.TemporaryDirectory) -> None:
+        self.process = process
+        self._folder = folder
+
+    @classmethod
+    async def start(cls) -> Examiner:
+        """Start the process in a private folder, with only the grader on its import path."""
+        folder = tempfile.TemporaryDirectory(prefix="examiner-")
+        environment = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": folder.name,
+            "PYTHONPATH": GRADER_HOME,
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "KERAS_BACKEND": "tensorflow",
+            "OMP_NUM_THREADS": "1",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-P",
+            "-m",
+            "grader.examiner",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            cwd=folder.name,
+            env=environment,
+            limit=MESSAGE_LIMIT,
+        )
+        return cls(process, folder)
+
+    async def _send(self, message: dict) -> None:
+        self.process.stdin.write((json.dumps(message) + "\n").encode())
+        await self.process.stdin.drain()
+
+    async def run_test(self, source: str, label: str, relay: Relay) -> Verdict:
+        """Run one test cell, answering the examiner's questions through ``relay``."""
+        await self._send({"op": "test", "source": source, "label": label})
+        while True:
+            line = await self.process.stdout.readline()
+            if not line:
+                raise RuntimeError(f"the examiner stopped (exit code {await self.process.wait()})")
+            message = json.loads(line)
+            if message["op"] == "verdict":
+                return Verdict(message["passed"], message["error_name"], message["message"], message["score"])
+            await self._send({"op": "answer", "text": await relay(message["request"])})
+
+    async def stop(self) -> None:
+        if self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+        self._folder.cleanup()
