@@ -366,6 +366,19 @@ class PlaygroundWidget(widgets.VBox):
     def __repr__(self) -> str:
         return f"PlaygroundWidget(dataset={self.dataset!r}, features={self.features}, epoch={self.epoch})"
 
+    def __grader_state__(self) -> dict[str, Any]:
+        """What the course's grader may check, as data: settings, data, model, results.
+
+        The grader's examiner reads a widget through this (it never sees the widget itself);
+        the methods here run in the notebook when a test calls them.
+        """
+        names = ("dataset", "task", "features", "settings", "seed", "epoch", "history", "model")
+        state = {name: getattr(self, name) for name in names}
+        state.update(X_train=self.X_train, y_train=self.y_train, X_test=self.X_test, y_test=self.y_test)
+        state.update(train_loss=self.train_loss, test_loss=self.test_loss)
+        state.update(accuracy=self.accuracy, predict=self.predict, transform=self.transform)
+        return state
+
     # ----- settings ---------------------------------------------------------------------
 
     @property

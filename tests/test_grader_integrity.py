@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import socketserver
 import threading
+from dataclasses import dataclass
+from pathlib import Path
 
+import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from grader.autograde import autograde
+from grader.autograde import AutogradeReport, autograde
 from grader.sandbox import bwrap_problem
 from grader_fixtures import quiz
 from grader_fixtures.course import make_course
@@ -45,7 +49,20 @@ CHEATS = sorted(
         "future-nbformat",
     ]
 )
+#: Cheats that reach into a test running in the student's kernel; graded through the examiner.
+EXAMINER_CHEATS = ["display-hook", "fake-numpy", "lying-array", "lying-float", "read-history", "stack-frames"]
 SANDBOX = "bwrap" if bwrap_problem() is None else "none"
+
+
+@dataclass
+class Run:
+    """One real autograde run of the quiz's submissions."""
+
+    engine: str
+    report: AutogradeReport
+    scores: dict[str, dict[str, float]]
+    cheats: list[str]
+    course: Path
 
 
 class _AnswerServer(socketserver.BaseRequestHandler):
@@ -63,6 +80,8 @@ def graded(request, tmp_path_factory):
     quiz.write_submission(course, "honest", quiz.answered(released, quiz.HONEST))
     quiz.write_submission(course, "untouched", released)
     cheats = quiz.cheating_notebooks(released, course, server.server_address[1])
+    if request.param == "examined":
+        cheats |= quiz.examiner_cheating_notebooks(released)
     for name, content in cheats.items():
         if SANDBOX == "bwrap" or name not in NEEDS_SANDBOX:
             quiz.write_submission(course, name, content)
@@ -75,27 +94,39 @@ def graded(request, tmp_path_factory):
             submission.student.id: {grade.name: grade.score for nb in submission.notebooks for grade in nb.grades}
             for submission in gradebook.assignment_submissions(quiz.ASSIGNMENT)
         }
-    return report, scores, sorted(cheats)
+    return Run(request.param, report, scores, sorted(cheats), course)
 
 
 def test_every_submission_is_graded_and_the_honest_one_earns_everything(graded):
-    report, scores, _ = graded
-    assert [o for o in report.outcomes if o.status != "graded"] == []
-    assert scores["honest"] == quiz.POINTS
+    assert [o for o in graded.report.outcomes if o.status != "graded"] == []
+    assert graded.scores["honest"] == quiz.POINTS
 
 
 def test_untouched_lab_earns_nothing(graded):
-    assert set(graded[1]["untouched"].values()) == {0}
+    assert set(graded.scores["untouched"].values()) == {0}
 
 
-@pytest.mark.parametrize("cheat", CHEATS)
+@pytest.mark.parametrize("cheat", CHEATS + EXAMINER_CHEATS)
 def test_cheat_scores_zero_where_it_cheats(graded, cheat):
-    _, scores, _ = graded
-    if cheat not in scores:
+    if cheat in EXAMINER_CHEATS and graded.engine != "examined":
+        pytest.skip("graded through the examiner only: the guard is not built to stop it")
+    if cheat not in graded.scores:
         pytest.skip(f"needs the bubblewrap sandbox: {bwrap_problem()}")
     expected = PARTIAL.get(cheat, {cell: 0 for cell in quiz.POINTS})
-    assert scores[cheat] == expected
+    assert graded.scores[cheat] == expected
 
 
 def test_every_cheat_of_the_fixture_is_checked(graded):
-    assert set(CHEATS) == set(graded[2])
+    fixtures = set(quiz.examiner_cheating_notebooks(quiz.source_notebook()))
+    assert fixtures == set(EXAMINER_CHEATS)
+    assert set(graded.cheats) == set(CHEATS) | (fixtures if graded.engine == "examined" else set())
+
+
+def test_a_notebook_that_prints_its_history_sees_no_test_code(graded):
+    if graded.engine != "examined":
+        pytest.skip("the guard hands test code to the kernel; the examiner never does")
+    autograded = nbformat.read(next((graded.course / "autograded" / "read-history").rglob("*.ipynb")), 4)
+    printed = json.dumps([o for cell in autograded.cells for o in cell.get("outputs", []) if o.output_type == "stream"])
+    assert "print(In)" in printed  # the history it printed: its own cells only
+    leaked = [line for line in quiz.hidden_test_lines(quiz.source_notebook()) if json.dumps(line)[1:-1] in printed]
+    assert leaked == [] and "assert add(1, 2) == 3" not in printed

@@ -46,12 +46,14 @@ class Examiner:
         self._folder = folder
 
     @classmethod
-    async def start(cls) -> Examiner:
-        """Start the process in a private folder, with only the grader on its import path."""
+    async def start(cls, workdir: Path) -> Examiner:
+        """Start the process in the notebook's folder (tests read the files it wrote), with a private
+        home and only the grader on its import path (``-P``: never the folder's own modules)."""
         folder = tempfile.TemporaryDirectory(prefix="examiner-")
         environment = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": folder.name,
+            "TMPDIR": folder.name,
             "PYTHONPATH": GRADER_HOME,
             "TF_CPP_MIN_LOG_LEVEL": "3",
             "KERAS_BACKEND": "tensorflow",
@@ -64,7 +66,7 @@ class Examiner:
             "grader.examiner",
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
-            cwd=folder.name,
+            cwd=workdir,
             env=environment,
             limit=MESSAGE_LIMIT,
         )

@@ -15,6 +15,7 @@ import builtins
 import importlib
 import os
 import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -40,27 +41,117 @@ Ask = Callable[[dict], str]
 class RecordedHistory:
     """A Keras ``History`` as data: what ``model.fit`` returned, without the model."""
 
+    __grader_history__ = True  # travels back to the kernel as a History
+
     history: dict
     params: dict
     epoch: list
     model: None = field(default=None)
 
 
+class RecordedObject:
+    """A course object as its ``__grader_state__()``: its attributes, as data or student functions."""
+
+    def __init__(self, description: str, attributes: dict) -> None:
+        self.__dict__.update(attributes)
+        self._description = description
+
+    @property
+    def __grader_type__(self) -> str:
+        """The type of the student's object (``dlcourse.checks.type_name`` reads it)."""
+        return self._description
+
+    def __repr__(self) -> str:
+        return f"<the student's {self._description}, as data>"
+
+
 def load_keras_model(raw: bytes):
     """A student's model from its ``.keras`` bytes, without running any code it carries."""
     import keras
 
-    folder = tempfile.mkdtemp(prefix="examiner-model-")
-    path = os.path.join(folder, "model.keras")
-    with open(path, "wb") as stream:
-        stream.write(raw)
-    try:
-        return keras.saving.load_model(path, safe_mode=True, compile=True)
-    except Exception as error:  # noqa: BLE001 - custom layers, lambdas, a corrupt file
-        raise CannotCheck(f"the student's model cannot be loaded safely ({str(error).splitlines()[0][:200]})") from None
-    finally:
-        os.remove(path)
-        os.rmdir(folder)
+    with tempfile.TemporaryDirectory(prefix="examiner-model-") as folder:
+        path = os.path.join(folder, "model.keras")
+        with open(path, "wb") as stream:
+            stream.write(raw)
+        try:
+            with warnings.catch_warnings():  # an optimizer saved before its first step: nothing to restore
+                warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+                return keras.saving.load_model(path, safe_mode=True, compile=True)
+        except Exception as error:  # noqa: BLE001 - custom layers, lambdas, a corrupt file
+            first_line = (str(error).splitlines() or [type(error).__name__])[0][:200]
+            raise CannotCheck(f"the student's model cannot be loaded safely ({first_line})") from None
+
+
+class _ExaminerDecoder(wire.Decoder):
+    """What the kernel's answers become here: data, the examiner's own modules, student handles."""
+
+    def __init__(self, link: KernelLink) -> None:
+        self.link = link
+
+    def make_handle(self, tag, number, description):
+        if tag == "callable":
+            return StudentFunction(self.link, number, description)
+        if tag == "opaque":
+            return StudentObject(number, description, self.link.origin)
+        raise wire.WireError(f"unexpected {tag}")
+
+    def make_model(self, raw, number):
+        return self.link.copied(load_keras_model(raw), number)
+
+    def make_layer(self, config, weights, number):
+        import keras
+
+        try:
+            layer = keras.saving.deserialize_keras_object(config, safe_mode=True)
+            layer.set_weights(weights)
+        except Exception as error:  # noqa: BLE001 - custom layers, lambdas, mismatched weights
+            first_line = (str(error).splitlines() or [type(error).__name__])[0][:200]
+            raise CannotCheck(f"the student's layer cannot be rebuilt safely ({first_line})") from None
+        if hasattr(layer, "finalize_state"):  # preprocessing layers derive their statistics from the weights
+            layer.finalize_state()
+        return self.link.copied(layer, number)
+
+    def make_tensor(self, array):
+        import tensorflow
+
+        return tensorflow.constant(array)
+
+    def make_history(self, history, params, epoch):
+        return RecordedHistory(history, params, epoch)
+
+    def make_state(self, description, attributes):
+        return RecordedObject(description, attributes)
+
+    def make_module(self, name):
+        if not all(part.isidentifier() for part in name.split(".")):
+            raise wire.WireError(f"{name!r} is not a module name")
+        try:
+            return importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a module of the student's own, or none at all
+            raise CannotCheck(f"the notebook's module `{name}` is not one the grader has") from None
+
+
+class _ArgumentEncoder(wire.Encoder):
+    """Arguments of a student call: plain data, the student's own objects handed back (a copied
+    model goes back as the student's original), and functions of importable modules by name
+    (``tf.sin``)."""
+
+    def __init__(self, link: KernelLink) -> None:
+        self.link = link
+
+    def reference(self, value):
+        if type(value) in (StudentFunction, StudentObject):
+            return ["handle", value.number]
+        copied = self.link.copies.get(id(value))
+        if copied is not None and copied[0] is value:
+            return ["handle", copied[1]]
+        imported = wire.importable_name(value)
+        if imported is not None:
+            return ["import", *imported]
+        return None
+
+    def remember(self, value):
+        raise CannotCheck(f"a test passed a {type(value).__name__} to the student's code, which cannot travel as data")
 
 
 class KernelLink:
@@ -68,18 +159,26 @@ class KernelLink:
 
     def __init__(self, ask: Ask) -> None:
         self._ask = ask
-        self._decoder = wire.Decoder(self._handle, load_model=load_keras_model, make_history=RecordedHistory)
-        self._encoder = _ArgumentEncoder()
-        self._origin = ""
+        self._decoder = _ExaminerDecoder(self)
+        self._encoder = _ArgumentEncoder(self)
+        self.origin = ""  # what the answer being decoded is about, for messages
+        #: Models and layers that arrived as copies: id -> (copy, the kernel's handle of the original).
+        self.copies: dict[int, tuple[object, int]] = {}
+
+    def copied(self, value, number: int | None):
+        """Remember that ``value`` is a copy of the kernel's object ``number``: it goes back as that object."""
+        if number is not None:
+            self.copies[id(value)] = (value, number)
+        return value
 
     def _request(self, request: dict, origin: str):
-        self._origin = origin
+        self.origin = origin
         try:
             answer = wire.loads(self._ask(request))
         except wire.WireError as error:
-            raise CannotCheck(f"the kernel's answer about {origin} is not data ({error})") from None
+            raise CannotCheck(f"the kernel's answer about `{origin}` is not data ({error})") from None
         if type(answer) is not dict or len(answer) != 1:
-            raise CannotCheck(f"the kernel's answer about {origin} is not data")
+            raise CannotCheck(f"the kernel's answer about `{origin}` is not data")
         ((kind, payload),) = answer.items()
         if kind == "value":
             try:
@@ -90,19 +189,7 @@ class KernelLink:
             raise CannotCheck(f"`{origin}` is a {payload}, which the grader cannot check")
         if kind == "raised" and type(payload) is list and len(payload) == 2 and all(type(p) is str for p in payload):
             raise replayed(*payload)
-        raise CannotCheck(f"the kernel's answer about {origin} is not data")
-
-    def _handle(self, number: int | None, tag: str, description: str):
-        if tag == "module":
-            try:
-                return importlib.import_module(description)
-            except Exception:  # noqa: BLE001 - a module of the student's own, or none at all
-                raise CannotCheck(f"the notebook's module `{description}` is not one the grader has") from None
-        if tag == "callable":
-            return StudentFunction(self, number, description)
-        if tag == "opaque":
-            return StudentObject(number, description, self._origin)
-        raise wire.WireError(f"unexpected {tag}")
+        raise CannotCheck(f"the kernel's answer about `{origin}` is not data")
 
     def get(self, name: str):
         return self._request({"op": "get", "name": name}, name)
@@ -123,22 +210,6 @@ class KernelLink:
         return self._request(request, f"{function.description}(...)")
 
 
-class _ArgumentEncoder(wire.Encoder):
-    """Arguments of a student call: plain data, or the student's own objects handed back."""
-
-    def __init__(self) -> None:
-        super().__init__(self._refuse)
-
-    def encode(self, value, depth=0):
-        if type(value) in (StudentFunction, StudentObject):
-            return ["handle", value.number]
-        return super().encode(value, depth)
-
-    @staticmethod
-    def _refuse(value):
-        raise CannotCheck(f"a test passed a {type(value).__name__} to the student's code, which cannot travel as data")
-
-
 def replayed(type_name: str, message: str) -> BaseException:
     """The examiner's own exception for what a student call raised."""
     if type_name in wire.REPLAYED_EXCEPTIONS:
@@ -156,6 +227,11 @@ class StudentFunction:
 
     def __call__(self, *args, **kwargs):
         return self.link.call(self, args, kwargs)
+
+    @property
+    def __grader_type__(self) -> str:
+        """The type of the student's object (``dlcourse.checks.type_name`` reads it)."""
+        return self.description
 
     def __repr__(self) -> str:
         return f"<the student's {self.description}>"
@@ -176,6 +252,11 @@ class StudentObject:
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __hash__ = __contains__ = _refuse
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _refuse
     __float__ = __int__ = __index__ = __array__ = _refuse
+
+    @property
+    def __grader_type__(self) -> str:
+        """The type of the student's object (``dlcourse.checks.type_name`` reads it)."""
+        return self.description
 
     def __repr__(self) -> str:
         return f"<a {self.description} of the student's>"

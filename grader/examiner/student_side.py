@@ -20,11 +20,53 @@ import tempfile
 import types
 
 
-def _describe(value):
-    kind = type(value)
-    module = getattr(kind, "__module__", "") or ""
-    name = getattr(kind, "__qualname__", kind.__name__)
-    return name if module in ("builtins", "__main__", "") else f"{module}.{name}"
+def _channel_ends(wire, objects):
+    """This side's encoder and decoder: it keeps non-data objects in ``objects`` and sends their numbers."""
+
+    class KernelEncoder(wire.Encoder):
+        def remember(self, value):
+            return ["callable" if callable(value) else "opaque", self.keep(value), wire.describe(value)]
+
+        def keep(self, value):
+            number = len(objects) + 1
+            objects[number] = value
+            return number
+
+        def model_bytes(self, model):
+            folder = tempfile.mkdtemp(prefix="grader-model-")
+            try:
+                path = os.path.join(folder, "model.keras")
+                model.save(path)
+                with open(path, "rb") as stream:
+                    return stream.read()
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    class KernelDecoder(wire.Decoder):
+        def make_handle(self, tag, number, description):
+            if tag != "handle" or number not in objects:
+                raise wire.WireError(f"no object {number} here")
+            return objects[number]
+
+        def make_tensor(self, array):
+            import tensorflow
+
+            return tensorflow.constant(array)
+
+        def make_history(self, history, params, epoch):
+            import keras
+
+            recorded = keras.callbacks.History()
+            recorded.history, recorded.params, recorded.epoch = history, params, epoch
+            return recorded
+
+        def make_import(self, module, name):
+            return wire.resolve_import(module, name)
+
+        def make_module(self, name):
+            return __import__("importlib").import_module(name)
+
+    return KernelEncoder(), KernelDecoder()
 
 
 class StudentSide:
@@ -34,34 +76,7 @@ class StudentSide:
         self.wire = wire
         self.user_ns = user_ns
         self.objects = {}
-        self.encoder = wire.Encoder(self._remember, model_bytes=self._model_bytes)
-        self.decoder = wire.Decoder(self._resolve)
-
-    def _remember(self, value):
-        number = len(self.objects) + 1
-        self.objects[number] = value
-        kind = "callable" if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, type)) else "opaque"
-        if kind == "opaque" and isinstance(value, types.MethodType):
-            kind = "callable"
-        return [kind, number, _describe(value)]
-
-    def _resolve(self, number, tag, description):
-        if tag == "handle" and number in self.objects:
-            return self.objects[number]
-        if tag == "module":
-            return __import__("importlib").import_module(description)
-        raise self.wire.WireError(f"unknown {tag} {number}")
-
-    @staticmethod
-    def _model_bytes(model):
-        folder = tempfile.mkdtemp(prefix="grader-model-")
-        try:
-            path = os.path.join(folder, "model.keras")
-            model.save(path)
-            with open(path, "rb") as stream:
-                return stream.read()
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+        self.encoder, self.decoder = _channel_ends(wire, self.objects)
 
     def answer(self, request_text):
         """The JSON answer to one JSON request."""
@@ -75,7 +90,7 @@ class StudentSide:
         try:
             return {"value": self.encoder.encode(value)}
         except Exception as error:  # noqa: BLE001 - a model that cannot be saved, a deep structure
-            return {"unconvertible": f"{_describe(value)} ({type(error).__name__}: {str(error)[:300]})"}
+            return {"unconvertible": f"{self.wire.describe(value)} ({type(error).__name__}: {str(error)[:300]})"}
 
     def _serve(self, request):
         operation, name = request["op"], request.get("name")

@@ -61,9 +61,10 @@ def run_test_cell(source: str, label: str, namespace: dict) -> Verdict:
         line = _failing_line(error, label)
         if line in hidden:
             return Verdict(False, "AssertionError", HIDDEN_FAILURE)
-        message = str(error)
+        parts = [str(error)] if str(error) else []
         if line is not None:
-            message += f"\n  in line {line}: {code.splitlines()[line - 1].strip()}"
+            parts.append(f"in line {line}: {code.splitlines()[line - 1].strip()}")
+        message = "\n".join(parts) or type(error).__name__
         return Verdict(False, type(error).__name__, message)
     score = float(value) if isinstance(value, Real) and not isinstance(value, bool) else None
     return Verdict(True, score=score)

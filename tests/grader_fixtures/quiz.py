@@ -227,6 +227,67 @@ def cheating_notebooks(released: nbformat.NotebookNode, course: Path, network_po
     return cheats
 
 
+def examiner_cheating_notebooks(released: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
+    """Cheats that reach into the test while it runs, or hand over values that lie.
+
+    A test that runs in the student's kernel can fall for each (its frames, its token, the
+    modules and values it uses are the student's); the examiner runs tests where none of it is.
+    """
+    wrong = lambda code: answered(released, _append_to(WRONG, code))  # noqa: E731
+    return {
+        "stack-frames": answered(
+            released,
+            {
+                **WRONG,
+                "add": "def add(a, b):\n"
+                "    import re, sys\n"
+                "    from IPython.display import publish_display_data\n"
+                "    frame = sys._getframe(1)\n"
+                "    while frame is not None:\n"
+                "        for value in list(frame.f_locals.values()):\n"
+                "            if isinstance(value, str) and re.fullmatch('[0-9a-f]{32}', value):\n"
+                "                publish_display_data({'application/x-grader-verdict': value})\n"
+                "        frame = frame.f_back\n"
+                "    return a - b",
+            },
+        ),
+        "display-hook": answered(
+            released, {**WRONG, "add": "def add(a, b):\n    import sys\n    sys.displayhook(1.0)\n    return a - b"}
+        ),
+        "lying-float": answered(
+            released,
+            {
+                **WRONG,
+                "mean": "class Agreeable(float):\n"
+                "    __eq__ = lambda self, other: True\n"
+                "    __sub__ = lambda self, other: Agreeable(0)\n"
+                "    __abs__ = lambda self: 0.0\n"
+                "def mean(values):\n    return Agreeable(0)",
+            },
+        ),
+        "lying-array": answered(
+            released,
+            {
+                **WRONG,
+                "scale": "class Agreeable(np.ndarray):\n"
+                "    def __array_ufunc__(self, *args, **kwargs):\n        return np.True_\n"
+                "    def __array_function__(self, *args, **kwargs):\n        return None\n"
+                "    def tolist(self):\n        return [2.0]\n"
+                "def scale(values, factor):\n    return np.zeros(len(values)).view(Agreeable)",
+            },
+        ),
+        "fake-numpy": wrong(
+            "import sys, types\n"
+            "_fake = types.ModuleType('numpy')\n"
+            "_fake.testing = types.SimpleNamespace(assert_allclose=lambda *a, **k: None, "
+            "assert_array_equal=lambda *a, **k: None)\n"
+            "_fake.asarray, _fake.arange = __import__('numpy').asarray, __import__('numpy').arange\n"
+            "sys.modules['numpy'] = np = _fake"
+        ),
+        "read-history": wrong("print(In)\nprint(get_ipython().user_ns.get('_ih'))"),
+    }
+
+
 def hidden_test_lines(source: nbformat.NotebookNode) -> list[str]:
     """Every line between BEGIN and END HIDDEN TESTS in the source notebook."""
     lines = []
