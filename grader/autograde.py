@@ -139,7 +139,7 @@ def autograde(
     force: bool = False,
     executor: Executor | None = None,
     progress: bool = True,
-    examined: bool = False,
+    examined: bool = True,
 ) -> AutogradeReport:
     """Grade every (or the given) submission of ``assignment``; see the module docstring."""
     started = time.monotonic()

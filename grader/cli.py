@@ -30,7 +30,7 @@ def _autograde(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         sandbox=args.sandbox,
         force=args.force,
-        examined=args.examiner,
+        examined=not args.tests_in_kernel,
     )
     if report.warning:
         print(report.warning, file=sys.stderr)
@@ -205,10 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--force", action="store_true", help="grade again what is already graded")
     p.add_argument(
-        "--examiner",
+        "--tests-in-kernel",
         action="store_true",
-        help="run the test cells in a trusted examiner process that reads the notebook's values as plain "
-        "data, instead of inside the student's kernel (see README: what the grader defends against)",
+        help="run the test cells inside the student's kernel behind a guard, as nbgrader does, instead of in "
+        "the trusted examiner; only for courses whose tests need live objects (README: what the grader "
+        "defends against)",
     )
     p.set_defaults(run=_autograde)
 

@@ -3,13 +3,15 @@
 Student cells run as they are. Instructor test cells (nbgrader grade cells with code) run
 one of two ways:
 
-- **examined** (``--examiner``): the test never reaches the kernel. It runs in a trusted
+- **examined** (the default): the test never reaches the kernel. It runs in a trusted
   examiner process (``grader.examiner``) that reads the notebook's names as plain data; the
   cell's outputs are rebuilt from the examiner's verdict: nothing when it passed (or the
   partial-credit value), exactly one error when it failed;
-- **guarded** (the default for now): the test runs in the kernel through the in-kernel guard
-  (``grader.kernel_guard``), which restores the pristine interpreter, runs the test code and,
-  only if it completes, publishes a fresh secret token. The verdict is the token's presence.
+- **guarded** (``--tests-in-kernel``, for courses whose tests need live objects): the test
+  runs in the kernel through the in-kernel guard (``grader.kernel_guard``), which restores the
+  pristine interpreter, runs the test code and, only if it completes, publishes a fresh secret
+  token. The verdict is the token's presence. Student code shares that process, so this is the
+  weaker engine (README: what the grader defends against).
 
 Either way a failed test ends with an ``error`` output, so nbgrader's own ``SaveAutoGrades``
 scores it 0, and a passed test never carries one.
@@ -135,7 +137,7 @@ class KernelSession:
 
     @classmethod
     async def start(
-        cls, kernel_name: str, workdir: Path, sandbox: SandboxSettings, examined: bool = False
+        cls, kernel_name: str, workdir: Path, sandbox: SandboxSettings, examined: bool = True
     ) -> KernelSession:
         started = time.monotonic()
         km = SandboxedKernelManager(kernel_name=kernel_name)
@@ -172,7 +174,7 @@ class KernelSession:
         session.start_seconds = time.monotonic() - started
         return session
 
-    def suits(self, kernel_name: str, sandbox: SandboxSettings, examined: bool = False) -> bool:
+    def suits(self, kernel_name: str, sandbox: SandboxSettings, examined: bool = True) -> bool:
         """Whether this kernel can run a notebook of ``kernel_name`` under ``sandbox``."""
         same_engine = examined == (self.examiner is not None)
         return self.km.kernel_name == kernel_name and self.sandbox == sandbox and same_engine
@@ -307,7 +309,7 @@ def kernel_name_of(nb: NotebookNode) -> str:
 
 
 def execute_notebook(
-    nb: NotebookNode, workdir: Path, sandbox: SandboxSettings, examined: bool = False
+    nb: NotebookNode, workdir: Path, sandbox: SandboxSettings, examined: bool = True
 ) -> ExecutionReport:
     """Run ``nb`` in place (outputs are written into it) in a new kernel in ``workdir``'s sandbox."""
 

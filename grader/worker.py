@@ -54,7 +54,7 @@ class GradingJob:
     scratch_root: str
     fingerprint: str
     sandbox_mode: str = "none"
-    examined: bool = False  # test cells run in the trusted examiner, not in the kernel
+    examined: bool = True  # test cells run in the trusted examiner (False: in the kernel, guarded)
     readonly_paths: list[str] = field(default_factory=list)
     limits: dict = field(default_factory=dict)
 

@@ -92,7 +92,7 @@ class _ExaminerDecoder(wire.Decoder):
         if tag == "callable":
             return StudentFunction(self.link, number, description)
         if tag == "opaque":
-            return StudentObject(number, description, self.link.origin)
+            return StudentObject(self.link, number, description, self.link.origin)
         raise wire.WireError(f"unexpected {tag}")
 
     def make_model(self, raw, number):
@@ -200,14 +200,15 @@ class KernelLink:
     def bind(self, name: str, value: StudentFunction | StudentObject) -> None:
         self._request({"op": "bind", "name": name, "value": ["handle", value.number]}, name)
 
-    def call(self, function: StudentFunction, args: tuple, kwargs: dict):
+    def call(self, function, args: tuple, kwargs: dict, description: str):
+        """Call ``function`` in the kernel: a student callable, or an importable course helper."""
         request = {
             "op": "call",
-            "handle": function.number,
+            "function": self._encoder.encode(function),
             "args": [self._encoder.encode(item) for item in args],
             "kwargs": [[key, self._encoder.encode(item)] for key, item in kwargs.items()],
         }
-        return self._request(request, f"{function.description}(...)")
+        return self._request(request, f"{description}(...)")
 
 
 def replayed(type_name: str, message: str) -> BaseException:
@@ -226,7 +227,11 @@ class StudentFunction:
         self.link, self.number, self.description = link, number, description
 
     def __call__(self, *args, **kwargs):
-        return self.link.call(self, args, kwargs)
+        return self.link.call(self, args, kwargs, self.description)
+
+    def __grader_call__(self, helper, *args, **kwargs):
+        """Run ``helper(self, *args, **kwargs)`` in the notebook (see ``dlcourse.checks``)."""
+        return self.link.call(helper, (self, *args), kwargs, helper.__qualname__)
 
     @property
     def __grader_type__(self) -> str:
@@ -238,12 +243,17 @@ class StudentFunction:
 
 
 class StudentObject:
-    """A student value that is not data: a test may hand it back, nothing more."""
+    """A student value that is not data: a test may hand it back, or give it to a course helper
+    that runs in the notebook (``dlcourse.checks``); nothing more."""
 
-    __slots__ = ("number", "description", "origin")
+    __slots__ = ("link", "number", "description", "origin")
 
-    def __init__(self, number: int, description: str, origin: str) -> None:
-        self.number, self.description, self.origin = number, description, origin
+    def __init__(self, link: KernelLink, number: int, description: str, origin: str) -> None:
+        self.link, self.number, self.description, self.origin = link, number, description, origin
+
+    def __grader_call__(self, helper, *args, **kwargs):
+        """Run ``helper(self, *args, **kwargs)`` in the notebook, where the object lives."""
+        return self.link.call(helper, (self, *args), kwargs, helper.__qualname__)
 
     def _refuse(self, *args, **kwargs):
         raise CannotCheck(f"`{self.origin}` is a `{self.description}`, which the grader cannot check")

@@ -106,8 +106,8 @@ class StudentSide:
         if operation == "bind":
             self.user_ns[name] = self.decoder.decode(request["value"])
             return {"value": ["none"]}
-        if operation == "call":
-            function = self.objects[request["handle"]]
+        if operation == "call":  # a student callable (a handle) or a course helper (an import)
+            function = self.decoder.decode(request["function"])
             args = [self.decoder.decode(item) for item in request["args"]]
             kwargs = {key: self.decoder.decode(item) for key, item in request["kwargs"]}
             try:

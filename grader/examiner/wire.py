@@ -183,10 +183,8 @@ class Encoder:
         return ["dict", pairs]
 
     def _array(self, array, depth):
-        if array.dtype.hasobject:
-            if array.ndim != 1:
-                return self.remember(array)
-            return ["list", [self.encode(item, depth + 1) for item in array.tolist()]]
+        if array.dtype.hasobject:  # strings, mixed columns: each item must be data itself
+            return ["objarray", list(array.shape), [self.encode(item, depth + 1) for item in array.ravel().tolist()]]
         contiguous = array if array.flags.c_contiguous else array.copy(order="C")
         return ["ndarray", array.dtype.str, list(array.shape), _b64(contiguous.tobytes())]
 
@@ -350,6 +348,19 @@ class Decoder:
             return numpy.frombuffer(_unb64(data), dtype=dtype).reshape(shape).copy()
         except ValueError as error:
             raise WireError(f"malformed ndarray: {error}") from None
+
+    def _decode_objarray(self, depth, shape, items):
+        import numpy
+
+        if type(shape) is not list or any(type(n) is not int or n < 0 for n in shape):
+            raise WireError("malformed objarray")
+        values = self._items(items, depth)
+        array = numpy.empty(len(values), dtype=object)
+        array[:] = values
+        try:
+            return array.reshape(shape)
+        except ValueError as error:
+            raise WireError(f"malformed objarray: {error}") from None
 
     def _decode_npscalar(self, depth, dtype, data):
         array = self._decode_ndarray(depth, dtype, [1], data)
