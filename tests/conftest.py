@@ -49,6 +49,7 @@ def scratch_course(course: Path, assignments: list[str] | None = None):
     config = load_course_config()
     config.CourseDirectory.root = str(course)
     config.CourseDirectory.db_url = f"sqlite:///{course / 'grading' / 'gradebook.db'}"
+    config.GraderSandbox.readonly_paths = [str(REPO / "dlcourse"), str(REPO / "datasets")]  # what the labs import
     release(config, assignments)
     return config
 

@@ -1,4 +1,9 @@
-"""Autograding with nbgrader's real gradebook: a solution earns every point, an untouched lab none."""
+"""Autograding with nbgrader's real gradebook: a solution earns every point, an untouched lab none.
+
+Every lab is graded twice: by stock nbgrader (students and instructors may use it directly) and
+by ``python -m grader autograde``'s engine, the path this course's instructors use, where the
+tests run in the trusted examiner.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 
 from conftest import ASSIGNMENTS, LABS, SOLUTIONS, notebook_path, scratch_course
+from grader.autograde import autograde
 
 SUBMISSIONS = {"perfect": SOLUTIONS, "untouched": LABS}
 
@@ -19,23 +25,29 @@ def scratch_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("courses")
 
 
-@pytest.fixture(scope="module")
-def graded(scratch_root):
+@pytest.fixture(scope="module", params=["nbgrader", "grader"])
+def graded(request, scratch_root):
     """Grade an assignment once, in a scratch course where one student handed in the solution
     and another the untouched lab; returns the gradebook URL. Cached per assignment."""
     cache: dict[str, str] = {}
 
     def grade(assignment: str) -> str:
         if assignment not in cache:
-            course = scratch_root / assignment
+            course = scratch_root / request.param / assignment
             config = scratch_course(course, [assignment])
-            api = NbGraderAPI(config=config)
             for student, source in SUBMISSIONS.items():
                 target = course / "grading" / "submitted" / student / assignment
                 target.mkdir(parents=True)
                 shutil.copy(notebook_path(source, assignment), target)
-                outcome = api.autograde(assignment, student, force=True, create=True)
-                assert outcome["success"], f"autograding {student}/{assignment} failed:\n{outcome['log']}"
+            if request.param == "nbgrader":
+                api = NbGraderAPI(config=config)
+                for student in SUBMISSIONS:
+                    outcome = api.autograde(assignment, student, force=True, create=True)
+                    assert outcome["success"], f"autograding {student}/{assignment} failed:\n{outcome['log']}"
+            else:
+                report = autograde(config, assignment, jobs=2, progress=False)
+                failed = [(o.student, o.reason) for o in report.outcomes if o.status != "graded"]
+                assert not failed, f"the grader could not grade {assignment}: {failed}"
             cache[assignment] = config.CourseDirectory.db_url
         return cache[assignment]
 

@@ -213,3 +213,44 @@ def test_student_objects_can_be_handed_back_but_not_inspected():
     assert notebook.run("assert same(box, box)").passed
     with pytest.raises(CannotCheck):
         _ = StudentNamespace(KernelLink(notebook.ask))["box"].contents
+
+
+def test_a_model_arrives_as_a_safe_copy_and_goes_back_as_the_students_original():
+    notebook = Notebook(
+        "import keras\n"
+        "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name='out')])\n"
+        "def is_mine(m):\n    return m is model"
+    )
+    source = (
+        "import keras\n"
+        "assert isinstance(model, keras.Model) and model.get_layer('out').units == 2\n"
+        "assert is_mine(model)"
+    )
+    assert notebook.run(source).passed
+
+
+def test_a_history_a_test_builds_reaches_the_notebook_as_a_keras_history():
+    notebook = Notebook(
+        "import keras\n"
+        "def last_loss(h):\n    assert type(h) is keras.callbacks.History\n    return h.history['loss'][-1]"
+    )
+    source = (
+        "import keras\n"
+        "fake = keras.callbacks.History()\nfake.history = {'loss': [0.7, 0.3]}\n"
+        "assert last_loss(fake) == 0.3"
+    )
+    assert notebook.run(source).passed
+
+
+def test_a_course_helper_runs_next_to_a_student_object():
+    notebook = Notebook(
+        "import keras\n"
+        "class StopAt(keras.callbacks.Callback):\n"
+        "    def __init__(self, threshold):\n        super().__init__()\n        self.threshold = threshold\n"
+        "    def on_epoch_end(self, epoch, logs=None):\n"
+        "        self.model.stop_training = logs['accuracy'] > self.threshold"
+    )
+    source = (
+        "from dlcourse.checks import stop_decisions\nassert stop_decisions(StopAt(0.6), [0.5, 0.7]) == [False, True]"
+    )
+    assert notebook.run(source).passed

@@ -18,6 +18,7 @@ import shutil
 import sys
 import tempfile
 import types
+import warnings
 
 
 def _channel_ends(wire, objects):
@@ -36,7 +37,9 @@ def _channel_ends(wire, objects):
             folder = tempfile.mkdtemp(prefix="grader-model-")
             try:
                 path = os.path.join(folder, "model.keras")
-                model.save(path)
+                with warnings.catch_warnings():  # Keras's own NumPy 2 notice while it writes the weights
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    model.save(path)
                 with open(path, "rb") as stream:
                     return stream.read()
             finally:

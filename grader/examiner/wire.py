@@ -143,6 +143,8 @@ class Encoder:
                 columns = [self.encode(name, depth + 1) for name in value.columns.tolist()]
                 data = [self._column(value.iloc[:, position], depth) for position in range(value.shape[1])]
                 return ["dataframe", columns, self._column(value.index, depth), data]
+        if getattr(kind, "__grader_history__", False):  # the examiner's record of a History
+            return self._history(value)
         keras = sys.modules.get("keras")
         if keras is not None:
             if isinstance(value, keras.Model):
@@ -151,19 +153,22 @@ class Encoder:
                 config = json.dumps(keras.saving.serialize_keras_object(value))
                 weights = [self._array(numpy.asarray(w), depth) for w in value.get_weights()]
                 return ["keras_layer", config, weights, self.keep(value)]
+            if kind is keras.callbacks.History:
+                return self._history(value)
             if isinstance(value, keras.callbacks.Callback) and kind.__module__.startswith("keras."):
                 return ["state", describe(value), self._callback_settings(value)]
-            if kind is keras.callbacks.History or getattr(kind, "__grader_history__", False):
-                history = {str(k): [float(x) for x in v] for k, v in value.history.items()}
-                params = dict(getattr(value, "params", None) or {})  # set only once training begins
-                epoch = list(getattr(value, "epoch", []))
-                return ["history", self.encode(history), self.encode(params), self.encode(epoch)]
             if isinstance(value, keras.Variable):
                 return ["tensor", self._array(numpy.asarray(keras.ops.convert_to_numpy(value)), depth)]
         tensorflow = sys.modules.get("tensorflow")
         if tensorflow is not None and (tensorflow.is_tensor(value) or isinstance(value, tensorflow.Variable)):
             return ["tensor", self._array(numpy.asarray(value.numpy()), depth)]
         return None
+
+    def _history(self, value):
+        history = {str(k): [float(x) for x in v] for k, v in value.history.items()}
+        params = dict(getattr(value, "params", None) or {})  # set only once training begins
+        epoch = list(getattr(value, "epoch", []))
+        return ["history", self.encode(history), self.encode(params), self.encode(epoch)]
 
     def keep(self, value):
         """A handle number under which this side keeps ``value`` (a model sent as a copy), or None."""
