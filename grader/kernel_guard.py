@@ -1,4 +1,9 @@
-"""Code the grader runs *inside* the student's kernel to run the instructor's tests fairly.
+"""Code the grader runs *inside* the student's kernel to run the instructor's tests there.
+
+Only ``autograde --tests-in-kernel`` uses it; by default tests run in the trusted examiner
+(``grader.examiner``). In the kernel, student code shares the process with the test and can
+reach what the guard relies on (its frames, the token, the modules it imports), so this guard
+raises the bar against the common tricks; it is not a defence against a determined student.
 
 The grader never imports this module itself: it sends the module's source to a fresh
 kernel before the first student cell (see ``grader.execute``). There it takes a snapshot
