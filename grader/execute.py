@@ -35,7 +35,7 @@ from nbformat.v4 import new_output
 from nbgrader import utils as nbgrader_utils
 
 from grader import kernel_guard
-from grader.examiner.client import Examiner, answer_expression, student_side_setup
+from grader.examiner.client import Examiner, ExaminerStopped, answer_expression, student_side_setup
 from grader.examiner.verdict import Verdict
 from grader.sandbox import SandboxedKernelManager, SandboxSettings, give_to, resolve_kernel_name
 
@@ -130,7 +130,7 @@ class KernelSession:
     kc: AsyncKernelClient
     workdir: Path
     sandbox: SandboxSettings
-    guard_name: str
+    guard_name: str  # the grader's module in the kernel: the guard, or the examiner's answering end
     start_seconds: float
     problem: str | None = None  # why the guard could not be installed, if it could not
     examiner: Examiner | None = None  # examined sessions: where the test cells run
@@ -158,7 +158,11 @@ class KernelSession:
         guard_name = "_grader_guard_" + secrets.token_hex(8)
         session = cls(km, kc, workdir, sandbox, guard_name, 0.0)
         if examiner_start is not None:
-            session.examiner = await examiner_start
+            try:
+                session.examiner = await examiner_start
+            except BaseException:
+                await session.stop()
+                raise
             setup = student_side_setup(guard_name)
         else:
             setup = (
@@ -262,6 +266,9 @@ async def _run_cells(nb: NotebookNode, session: KernelSession) -> ExecutionRepor
             except DeadKernelError:
                 stopped = f"the kernel died in test cell {index} (exit, crash or memory limit)"
                 verdict = Verdict(False, "DeadKernelError", stopped)
+            except ExaminerStopped as error:
+                stopped = f"test cell {index}: {error}"
+                verdict = Verdict(False, "ExaminerStopped", stopped)
             cell.outputs = verdict_outputs(verdict, cell)
             report.verdicts[grade_id] = verdict.passed
             continue

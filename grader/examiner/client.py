@@ -25,6 +25,10 @@ GRADER_HOME = str(Path(__file__).resolve().parents[2])
 Relay = Callable[[dict], Awaitable[str]]
 
 
+class ExaminerStopped(Exception):
+    """The examiner process ended while it was needed (killed, out of memory)."""
+
+
 def student_side_setup(module_name: str) -> str:
     """Code for a fresh kernel that installs the answering end as ``sys.modules[module_name]``."""
     return (
@@ -73,8 +77,11 @@ class Examiner:
         return cls(process, folder)
 
     async def _send(self, message: dict) -> None:
-        self.process.stdin.write((json.dumps(message) + "\n").encode())
-        await self.process.stdin.drain()
+        try:
+            self.process.stdin.write((json.dumps(message) + "\n").encode())
+            await self.process.stdin.drain()
+        except (BrokenPipeError, ConnectionResetError):
+            raise ExaminerStopped(f"the examiner stopped (exit code {await self.process.wait()})") from None
 
     async def run_test(self, source: str, label: str, relay: Relay) -> Verdict:
         """Run one test cell, answering the examiner's questions through ``relay``."""
@@ -82,7 +89,7 @@ class Examiner:
         while True:
             line = await self.process.stdout.readline()
             if not line:
-                raise RuntimeError(f"the examiner stopped (exit code {await self.process.wait()})")
+                raise ExaminerStopped(f"the examiner stopped (exit code {await self.process.wait()})")
             message = json.loads(line)
             if message["op"] == "verdict":
                 return Verdict(message["passed"], message["error_name"], message["message"], message["score"])
