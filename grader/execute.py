@@ -142,7 +142,7 @@ class KernelSession:
         started = time.monotonic()
         km = SandboxedKernelManager(kernel_name=kernel_name)
         km.prepare(workdir, sandbox)
-        examiner_start = asyncio.ensure_future(Examiner.start(workdir)) if examined else None
+        examiner_start = asyncio.ensure_future(Examiner.start(workdir, sandbox)) if examined else None
         await km.start_kernel()
         kc = km.client()
         try:

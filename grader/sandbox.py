@@ -14,6 +14,7 @@ processes, CPU time, file size) and talks to the grader over Unix sockets (jupyt
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -111,6 +112,7 @@ def resolve_mode(requested: str) -> tuple[str, str | None]:
     )
 
 
+@functools.lru_cache(maxsize=8)
 def kernel_python_paths(python: str) -> list[str]:
     """Folders the kernel's Python needs: its prefixes and every existing sys.path entry."""
     probe = subprocess.run(
@@ -173,8 +175,9 @@ def _limit_command(limits: Limits, count_processes: bool) -> list[str]:
     return command + ["--"]
 
 
-def _bwrap_command(scratch: Path, readonly: list[str], uid: int | None) -> list[str]:
-    """bubblewrap arguments exposing the system read-only and only ``scratch`` writable."""
+def _bwrap_command(scratch: Path, readonly: list[str], uid: int | None, chdir: Path | None = None) -> list[str]:
+    """bubblewrap arguments exposing the system read-only and only ``scratch`` writable; the
+    process starts in ``chdir`` (default: ``scratch``)."""
     command = [
         "bwrap",
         "--die-with-parent",
@@ -215,7 +218,7 @@ def _bwrap_command(scratch: Path, readonly: list[str], uid: int | None) -> list[
         flag = "--bind" if path == str(scratch) else "--ro-bind"
         command += [flag, path, path]
         created.add(path)
-    command += ["--chdir", str(scratch)]
+    command += ["--chdir", str(chdir or scratch)]
     if uid is not None:
         # bwrap itself runs as root (it must read the root-only folders it binds); the kernel
         # drops to an unprivileged user of its own so that --nproc counts only its processes.
@@ -280,6 +283,37 @@ class SandboxedKernelManager(AsyncKernelManager):
         else:
             kernel_cmd = ["setpriv", "--pdeathsig", "KILL", *limits, *kernel_cmd]
         await super()._async_launch_kernel(kernel_cmd, **kw)
+
+
+def examiner_launch(program: list[str], workdir: Path, private: Path, sandbox: SandboxSettings, grader_home: str):
+    """(command, environment) that start the examiner ``program`` in ``workdir``.
+
+    With bwrap the examiner gets what a kernel gets — a read-only system, no network, its own
+    PID namespace, the same limits — plus the grader package, and reads ``workdir`` (the
+    notebook's folder) read-only; ``private`` is its only writable folder. It runs no student
+    code, but it does load the student's files (saved models), so it is fenced in the same way.
+    """
+    environment = {
+        **_minimal_environment(private, sandbox.limits.threads),
+        "TMPDIR": str(private),
+        "PYTHONPATH": grader_home,
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+    }
+    (private / ".matplotlib").mkdir(parents=True, exist_ok=True)
+    if sandbox.mode != "bwrap":
+        return ["setpriv", "--pdeathsig", "KILL", *program], environment
+    uid = None
+    if os.geteuid() == 0:
+        uid = 200000 + secrets.randbelow(1_000_000)
+        give_to(private, uid)
+    readonly = [
+        *sandbox.readonly_paths,
+        *kernel_python_paths(sys.executable),
+        str(Path(grader_home) / "grader"),
+        str(workdir),
+    ]
+    wrapper = _bwrap_command(private, readonly, uid, chdir=workdir)
+    return wrapper + _limit_command(sandbox.limits, count_processes=uid is not None) + program, environment
 
 
 def give_to(folder: Path, uid: int) -> None:

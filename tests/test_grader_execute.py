@@ -9,6 +9,7 @@ import psutil
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from conftest import REPO
 from grader.autograde import SCRATCH_ROOT
 from grader.execute import execute_notebook, kernel_name_of
 from grader.sandbox import (
@@ -32,9 +33,13 @@ MODES = [
 ]
 
 
-def run(source: str, mode: str, limits: Limits | None = None):
+def run(source: str, mode: str, limits: Limits | None = None, test: str | None = None):
+    """Execute ``source`` (and, given, one test cell ``test`` after it) in a grader kernel."""
+    cells = [new_code_cell(source)]
+    if test is not None:
+        cells.append(new_code_cell(test, metadata={"nbgrader": {"grade": True, "grade_id": "t", "points": 1}}))
     nb = new_notebook(
-        cells=[new_code_cell(source)],
+        cells=cells,
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
     )
     readonly = default_readonly_paths(python_of_kernel("python3"), []) if mode == "bwrap" else []
@@ -95,3 +100,18 @@ def test_a_python_kernelspec_is_jupyter_clients_alias_of_python3():
     finally:
         shutil.rmtree(scratch)
     assert nb.cells[0].outputs[0]["text"] == "ran\n"
+
+
+@pytest.mark.skipif(bwrap_problem() is not None, reason=f"no sandbox here: {bwrap_problem()}")
+def test_the_examiner_is_fenced_in_like_the_kernel():
+    confined = (
+        "import os, socket\n"
+        "assert socket.gethostname() == 'grader', 'the examiner runs in the sandbox'\n"
+        f"assert not os.path.exists({str(REPO / 'solutions')!r}), 'the solutions are out of its sight'\n"
+        "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n"
+        "except OSError:\n    pass\n"
+        "else:\n    raise AssertionError('the examiner reached the network')\n"
+        "assert os.path.isfile('answer.txt') and not os.access('answer.txt', os.W_OK), 'it reads the notebook folder'"
+    )
+    nb = run("open('answer.txt', 'w').write('42')", "bwrap", test=confined)
+    assert nb.cells[1].outputs == [], nb.cells[1].outputs

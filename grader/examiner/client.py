@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from grader.examiner import student_side, wire
 from grader.examiner.verdict import Verdict
+from grader.sandbox import SandboxSettings, examiner_launch
 
 #: The source a fresh kernel runs to install the answering end (see ``student_side``).
 STUDENT_SIDE_SOURCE = Path(student_side.__file__).read_text()
@@ -50,24 +50,15 @@ class Examiner:
         self._folder = folder
 
     @classmethod
-    async def start(cls, workdir: Path) -> Examiner:
-        """Start the process in the notebook's folder (tests read the files it wrote), with a private
-        home and only the grader on its import path (``-P``: never the folder's own modules)."""
-        folder = tempfile.TemporaryDirectory(prefix="examiner-")
-        environment = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": folder.name,
-            "TMPDIR": folder.name,
-            "PYTHONPATH": GRADER_HOME,
-            "TF_CPP_MIN_LOG_LEVEL": "3",
-            "KERAS_BACKEND": "tensorflow",
-            "OMP_NUM_THREADS": "1",
-        }
+    async def start(cls, workdir: Path, sandbox: SandboxSettings) -> Examiner:
+        """Start the process in the notebook's folder (tests read the files it wrote), sandboxed
+        like the kernel, with a private home and only the grader on its import path (``-P``:
+        never the folder's own modules)."""
+        folder = tempfile.TemporaryDirectory(prefix="examiner-", dir=workdir.parent)
+        program = [sys.executable, "-P", "-m", "grader.examiner"]
+        command, environment = examiner_launch(program, workdir, Path(folder.name), sandbox, GRADER_HOME)
         process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-P",
-            "-m",
-            "grader.examiner",
+            *command,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             cwd=workdir,
