@@ -140,7 +140,7 @@ class _ArgumentEncoder(wire.Encoder):
         self.link = link
 
     def reference(self, value):
-        if type(value) in (StudentFunction, StudentObject):
+        if isinstance(value, _StandIn):
             return ["handle", value.number]
         copied = self.link.copies.get(id(value))
         if copied is not None and copied[0] is value:
@@ -218,19 +218,13 @@ def replayed(type_name: str, message: str) -> BaseException:
     return StudentError(f"{type_name}: {message}")
 
 
-class StudentFunction:
-    """A function or class of the student's: calling it runs it in the kernel, on data."""
+class _StandIn:
+    """What the student's function and object stand-ins share: a handle in the kernel, a type name."""
 
     __slots__ = ("link", "number", "description")
 
-    def __init__(self, link: KernelLink, number: int, description: str) -> None:
-        self.link, self.number, self.description = link, number, description
-
-    def __call__(self, *args, **kwargs):
-        return self.link.call(self, args, kwargs, self.description)
-
     def __grader_call__(self, helper, *args, **kwargs):
-        """Run ``helper(self, *args, **kwargs)`` in the notebook (see ``dlcourse.checks``)."""
+        """Run ``helper(self, *args, **kwargs)`` in the notebook, where the object lives (``dlcourse.checks``)."""
         return self.link.call(helper, (self, *args), kwargs, helper.__qualname__)
 
     @property
@@ -238,22 +232,30 @@ class StudentFunction:
         """The type of the student's object (``dlcourse.checks.type_name`` reads it)."""
         return self.description
 
+
+class StudentFunction(_StandIn):
+    """A function or class of the student's: calling it runs it in the kernel, on data."""
+
+    __slots__ = ()
+
+    def __init__(self, link: KernelLink, number: int, description: str) -> None:
+        self.link, self.number, self.description = link, number, description
+
+    def __call__(self, *args, **kwargs):
+        return self.link.call(self, args, kwargs, self.description)
+
     def __repr__(self) -> str:
         return f"<the student's {self.description}>"
 
 
-class StudentObject:
+class StudentObject(_StandIn):
     """A student value that is not data: a test may hand it back, or give it to a course helper
     that runs in the notebook (``dlcourse.checks``); nothing more."""
 
-    __slots__ = ("link", "number", "description", "origin")
+    __slots__ = ("origin",)
 
     def __init__(self, link: KernelLink, number: int, description: str, origin: str) -> None:
         self.link, self.number, self.description, self.origin = link, number, description, origin
-
-    def __grader_call__(self, helper, *args, **kwargs):
-        """Run ``helper(self, *args, **kwargs)`` in the notebook, where the object lives."""
-        return self.link.call(helper, (self, *args), kwargs, helper.__qualname__)
 
     def _refuse(self, *args, **kwargs):
         raise CannotCheck(f"`{self.origin}` is a `{self.description}`, which the grader cannot check")
@@ -262,11 +264,6 @@ class StudentObject:
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __hash__ = __contains__ = _refuse
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _refuse
     __float__ = __int__ = __index__ = __array__ = _refuse
-
-    @property
-    def __grader_type__(self) -> str:
-        """The type of the student's object (``dlcourse.checks.type_name`` reads it)."""
-        return self.description
 
     def __repr__(self) -> str:
         return f"<a {self.description} of the student's>"
@@ -285,7 +282,7 @@ class StudentNamespace(dict):
         return self.link.get(name)
 
     def __setitem__(self, name: str, value) -> None:
-        if type(value) in (StudentFunction, StudentObject):
+        if isinstance(value, _StandIn):
             self.link.bind(name, value)
             self.pop(name, None)
         else:
