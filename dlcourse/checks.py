@@ -1,7 +1,7 @@
 """Helpers for the labs' test cells that work the same in a student's notebook and in the grader.
 
 The course's grader runs test cells in a separate examiner process, where a student's
-function or object is a stand-in (see ``grader.examiner``): it carries the name of its type
+function or object is a stand-in (see ``grader.engine.examiner``): it carries the name of its type
 and can be handed to a helper here, which then runs in the notebook, next to the object,
 and sends back only data.
 """

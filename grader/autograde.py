@@ -4,7 +4,7 @@ State lives in a ``.grader`` folder beside the gradebook::
 
     .grader/<assignment>/jobs/<student>.json       the job a worker runs (and its .log)
     .grader/<assignment>/results/<student>/        executed notebooks + result.json (worker)
-    .grader/<assignment>/graded/<student>.json     written after the gradebook commit
+    .grader/<assignment>/graded/<student>.json     written after the gradebook commit (fingerprint, notes)
 
 A submission is skipped when its ``graded`` record has the fingerprint (hash of the
 submitted files) it has now; a complete ``result.json`` with that fingerprint is recorded
@@ -24,29 +24,37 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from tqdm import tqdm
+from traitlets import TraitError
 from traitlets.config import Config
 
 from grader.course import course_root
-from grader.errors import GraderError
-from grader.pool import Executor, LocalProcessPool
-from grader.record import GradebookWriter
-from grader.sandbox import (
-    Limits,
+from grader.engine.jobs import GradingJob, SubmissionResult, write_atomically
+from grader.engine.pool import Executor, LocalProcessPool
+from grader.engine.recorder import GradebookWriter
+from grader.engine.sandbox import (
     default_readonly_paths,
     python_of_kernel,
     resolve_kernel_name,
     resolve_mode,
     thread_budget,
 )
-from grader.worker import GradingJob, write_atomically
+from grader.engine.settings import GraderLimits, GraderSandbox
+from grader.errors import GraderError
 
 #: Scratch copies live in a short path: Unix socket paths (the kernel's IPC) are limited to 107 bytes.
 SCRATCH_ROOT = str(Path(tempfile.gettempdir()) / "grader")
+
+
+class OutcomeStatus(str, Enum):
+    GRADED = "graded"  # executed (or its result recorded) and written into the gradebook now
+    SKIPPED = "skipped"  # graded before, and the submission has not changed since
+    FAILED = "failed"  # could not be graded; ``reason`` says why
 
 
 @dataclass
@@ -54,7 +62,7 @@ class SubmissionOutcome:
     """What became of one student's submission."""
 
     student: str
-    status: str  # graded | skipped | failed
+    status: OutcomeStatus
     score: float | None = None
     max_score: float | None = None
     reason: str | None = None
@@ -85,13 +93,16 @@ def fingerprint(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def limits_from_config(config: Config, timeout: float | None) -> Limits:
-    """Default limits, overridden by ``c.GraderLimits.<name>`` and ``--timeout``."""
-    limits = Limits()
-    for name, value in config.get("GraderLimits", {}).items():
-        if not hasattr(limits, name):
-            raise GraderError(f"c.GraderLimits.{name} is not a limit; choose from {', '.join(vars(limits))}")
-        setattr(limits, name, int(value))
+def limits_from_config(config: Config, timeout: float | None) -> GraderLimits:
+    """The course's ``c.GraderLimits`` over the defaults, and ``--timeout`` over both."""
+    known = GraderLimits.class_trait_names(config=True)
+    unknown = sorted(set(config.get("GraderLimits", {})) - set(known))
+    if unknown:
+        raise GraderError(f"c.GraderLimits.{unknown[0]} is not a limit; choose from {', '.join(sorted(known))}")
+    try:
+        limits = GraderLimits(config=config)
+    except TraitError as error:
+        raise GraderError(f"c.GraderLimits: {error}") from None
     if timeout:
         limits.notebook_seconds = int(timeout)
         limits.cell_seconds = min(limits.cell_seconds, int(timeout))
@@ -135,16 +146,19 @@ def autograde(
     students: list[str] | None = None,
     jobs: int | None = None,
     timeout: float | None = None,
-    sandbox: str = "auto",
+    sandbox: str | None = None,
     force: bool = False,
     executor: Executor | None = None,
     progress: bool = True,
-    examined: bool = True,
 ) -> AutogradeReport:
-    """Grade every (or the given) submission of ``assignment``; see the module docstring."""
+    """Grade every (or the given) submission of ``assignment``; see the module docstring.
+
+    ``sandbox`` (a mode of ``GraderSandbox.mode``) overrides the course's configuration.
+    """
     started = time.monotonic()
     coursedir = CourseDirectory(config=config)
-    mode, warning = resolve_mode(sandbox)
+    sandbox_settings = GraderSandbox(config=config)
+    mode, warning = resolve_mode(sandbox or sandbox_settings.mode)
     report = AutogradeReport(assignment, mode, warning)
     require_gradebook(coursedir.db_url, assignment)
     with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
@@ -156,7 +170,7 @@ def autograde(
     available = sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir()) if submitted.is_dir() else []
     if students:
         missing = sorted(set(students) - set(available))
-        report.outcomes += [SubmissionOutcome(s, "failed", reason="no submission") for s in missing]
+        report.outcomes += [SubmissionOutcome(s, OutcomeStatus.FAILED, reason="no submission") for s in missing]
         available = [s for s in available if s in students]
 
     state = state_dir(config) / assignment
@@ -166,7 +180,7 @@ def autograde(
     readonly: list[str] = []
     if mode == "bwrap":
         kernel_names = {_kernel_name(coursedir, assignment, n) for n in notebooks}
-        extra = [str(course_root(config) / p) for p in config.get("GraderSandbox", {}).get("readonly_paths", [])]
+        extra = [str(course_root(config) / p) for p in sandbox_settings.readonly_paths]
         readonly = sorted({p for name in kernel_names for p in default_readonly_paths(python_of_kernel(name), extra)})
     snapshot_url = snapshot_gradebook(coursedir.db_url, state / "gradebook-snapshot.db")
 
@@ -176,20 +190,14 @@ def autograde(
     for student in available:
         folder = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
         fingerprints[student] = fingerprint(folder)
-        if not force and _read_json(state / "graded" / f"{student}.json").get("fingerprint") == fingerprints[student]:
-            report.outcomes.append(
-                SubmissionOutcome(
-                    student,
-                    "skipped",
-                    *submission_score(coursedir.db_url, assignment, student),
-                    reason="already graded",
-                )
-            )
+        graded = _read_json(state / "graded" / f"{student}.json")
+        if not force and graded.get("fingerprint") == fingerprints[student]:
+            score, max_score = submission_score(coursedir.db_url, assignment, student)
+            reason = "; ".join(["already graded", *graded.get("notes", [])])
+            report.outcomes.append(SubmissionOutcome(student, OutcomeStatus.SKIPPED, score, max_score, reason))
             continue
-        if (
-            not force
-            and _read_json(state / "results" / student / "result.json").get("fingerprint") == fingerprints[student]
-        ):
+        result = SubmissionResult.load(state / "results" / student)
+        if not force and result is not None and result.fingerprint == fingerprints[student]:
             to_record.append(student)
             continue
         job = GradingJob(
@@ -205,9 +213,8 @@ def autograde(
             scratch_root=SCRATCH_ROOT,
             fingerprint=fingerprints[student],
             sandbox_mode=mode,
-            examined=examined,
             readonly_paths=readonly,
-            limits=vars(limits),
+            limits=limits.as_dict(),
         )
         job_file = state / "jobs" / f"{student}.json"
         job.save(job_file)
@@ -229,7 +236,7 @@ def autograde(
         nonlocal failures
         outcome = _record(writer, coursedir, assignment, student, state, fingerprints[student], crash)
         report.outcomes.append(outcome)
-        failures += outcome.status == "failed"
+        failures += outcome.status is OutcomeStatus.FAILED
         bar.set_postfix(failed=failures)
         bar.update()
 
@@ -254,28 +261,17 @@ def _record(
 ) -> SubmissionOutcome:
     """Write one executed submission into the gradebook, or record why it could not be."""
     result_dir = state / "results" / student
-    result = _read_json(result_dir / "result.json")
-    if crash or result.get("fingerprint") != expected_fingerprint:
-        reason = crash or "the worker left no result"
-        write_atomically(state / "failed" / f"{student}.json", json.dumps({"reason": reason}))
-        return SubmissionOutcome(student, "failed", reason=reason)
-    executed = [name for name, entry in result["notebooks"].items() if entry["status"] == "executed"]
-    error = writer.record(
-        assignment,
-        student,
-        Path(coursedir.format_path(coursedir.submitted_directory, student, assignment)),
-        result_dir,
-        executed,
-    )
+    result = SubmissionResult.load(result_dir)
+    if crash or result is None or result.fingerprint != expected_fingerprint:
+        return SubmissionOutcome(student, OutcomeStatus.FAILED, reason=crash or "the worker left no result")
+    submission_dir = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
+    error = writer.record(assignment, student, submission_dir, result_dir, result.executed)
     if error:
-        write_atomically(state / "failed" / f"{student}.json", json.dumps({"reason": error}))
-        return SubmissionOutcome(student, "failed", reason=error)
-    notes = [f"{name}: {entry['reason']}" for name, entry in result["notebooks"].items() if entry.get("reason")]
-    record = {"fingerprint": expected_fingerprint, "notes": notes, "recorded": time.time()}
-    write_atomically(state / "graded" / f"{student}.json", json.dumps(record, indent=1))
-    (state / "failed" / f"{student}.json").unlink(missing_ok=True)
+        return SubmissionOutcome(student, OutcomeStatus.FAILED, reason=error)
+    graded = {"fingerprint": expected_fingerprint, "notes": result.notes}
+    write_atomically(state / "graded" / f"{student}.json", json.dumps(graded, indent=1))
     score, max_score = submission_score(coursedir.db_url, assignment, student)
-    return SubmissionOutcome(student, "graded", score, max_score, "; ".join(notes) or None)
+    return SubmissionOutcome(student, OutcomeStatus.GRADED, score, max_score, "; ".join(result.notes) or None)
 
 
 def _kernel_name(coursedir: CourseDirectory, assignment: str, notebook: str) -> str:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from grader.course import course_root, load_course_config
+from grader.engine.settings import CONFIGURABLES, SANDBOX_MODES
 from grader.errors import GraderError
 from grader.release import release
 
@@ -19,7 +20,7 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _autograde(args: argparse.Namespace) -> int:
-    from grader.autograde import autograde
+    from grader.autograde import OutcomeStatus, autograde
 
     config = load_course_config(args.config)
     report = autograde(
@@ -30,15 +31,14 @@ def _autograde(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         sandbox=args.sandbox,
         force=args.force,
-        examined=not args.tests_in_kernel,
     )
     if report.warning:
         print(report.warning, file=sys.stderr)
     print(f"{args.assignment}: sandbox {report.sandbox}, {len(report.outcomes)} submissions in {report.seconds:.0f} s")
     for outcome in report.outcomes:
         score = "" if outcome.score is None else f"{outcome.score:g}/{outcome.max_score:g}"
-        print(f"  {outcome.student:24} {outcome.status:8} {score:>9}  {outcome.reason or ''}")
-    return 1 if any(o.status == "failed" for o in report.outcomes) else 0
+        print(f"  {outcome.student:24} {outcome.status.value:8} {score:>9}  {outcome.reason or ''}")
+    return 1 if any(o.status is OutcomeStatus.FAILED for o in report.outcomes) else 0
 
 
 def _feedback(args: argparse.Namespace) -> int:
@@ -151,6 +151,23 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def settings_help() -> str:
+    """Every grader setting with its help and default, as a commented ``nbgrader_config.py`` section."""
+    sections = [configurable.class_config_section() for configurable in CONFIGURABLES]
+    return "settings a course may give in its nbgrader_config.py:\n\n" + "\n".join(sections)
+
+
+class _HelpAll(argparse.Action):
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.print_help()
+        print()
+        print(settings_help())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m grader",
@@ -163,6 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
         "  python -m grader feedback 01-hello-world\n"
         "  python -m grader export --output grades.csv\n"
         "first time? python -m grader demo",
+    )
+    parser.add_argument(
+        "--help-all",
+        action=_HelpAll,
+        help="show this help and every setting a course can give in its nbgrader_config.py, then exit",
     )
     parser.add_argument(
         "--config",
@@ -199,18 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="wall-time limit per notebook")
     p.add_argument(
         "--sandbox",
-        choices=["auto", "bwrap", "none"],
-        default="auto",
-        help="bwrap: bubblewrap sandbox; none: no sandbox; auto: bwrap if it works (default)",
+        choices=SANDBOX_MODES,
+        default=None,
+        help="bwrap: bubblewrap sandbox; none: no sandbox; auto: bwrap if it works "
+        "(default: c.GraderSandbox.mode, which is auto)",
     )
     p.add_argument("--force", action="store_true", help="grade again what is already graded")
-    p.add_argument(
-        "--tests-in-kernel",
-        action="store_true",
-        help="run the test cells inside the student's kernel behind a guard, as nbgrader does, instead of in "
-        "the trusted examiner; only for courses whose tests need live objects (README: what the grader "
-        "defends against)",
-    )
     p.set_defaults(run=_autograde)
 
     from grader import collect as collect_module
@@ -337,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="only this bundled assignment (repeatable; default: all bundled)",
     )
     p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
-    p.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto", help="as for autograde")
+    p.add_argument("--sandbox", choices=SANDBOX_MODES, default=None, help="as for autograde")
     p.set_defaults(run=_demo)
     return parser
 

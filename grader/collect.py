@@ -33,8 +33,8 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.utils import parse_utc
 from traitlets.config import Config
 
+from grader.engine.jobs import write_atomically
 from grader.errors import GraderError
-from grader.worker import write_atomically
 
 #: Largest notebook accepted (bytes, uncompressed).
 MAX_NOTEBOOK_BYTES = 50 * 1024**2

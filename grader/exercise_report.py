@@ -10,7 +10,6 @@ notebook that skipped its work.
 
 from __future__ import annotations
 
-import json
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,8 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
+
+from grader.engine.jobs import SubmissionResult
 
 #: An exercise is flagged when fewer than this share of the submissions pass it.
 HARD_EXERCISE_PASS_RATE = 0.5
@@ -63,14 +64,11 @@ def exercise_stats(config: Config, assignment: str) -> list[ExerciseStat]:
 def grading_times(state_dir: Path, assignment: str) -> dict[str, float]:
     """Student -> seconds the grader spent executing their notebooks (from its result records)."""
     times = {}
-    for record in sorted((state_dir / assignment / "results").glob("*/result.json")):
-        try:
-            notebooks = json.loads(record.read_text()).get("notebooks", {})
-        except (OSError, ValueError):
-            continue
-        seconds = [entry["seconds"] for entry in notebooks.values() if isinstance(entry.get("seconds"), (int, float))]
+    for folder in sorted((state_dir / assignment / "results").glob("*/")):
+        result = SubmissionResult.load(folder)
+        seconds = [notebook.seconds for notebook in result.notebooks.values() if notebook.seconds] if result else []
         if seconds:
-            times[record.parent.name] = sum(seconds)
+            times[folder.name] = sum(seconds)
     return times
 
 

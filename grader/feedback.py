@@ -6,7 +6,7 @@ prints the failing lines). Here nbgrader's converter runs with two more steps:
 ``ClearHiddenTests`` removes the hidden region from every cell's source, and
 :class:`TrimTestErrors` cuts each test cell's outputs down to ``ename: evalue`` of its
 errors (the assertion's message, written for the student) and drops any output that
-mentions the grader's in-kernel guard.
+mentions the examiner's module in the kernel or its test labels.
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades, NbGraderPreprocessor
 from traitlets.config import Config
 
+from grader.engine.cells import is_test_cell
 from grader.errors import GraderError
-from grader.execute import is_test_cell
-from grader.kernel_guard import VERDICT_MIME
 
-#: Traces of the grader in outputs: the guard's module name, its labels and its verdicts.
-GRADER_TRACES = re.compile(r"_grader_guard_[0-9a-f]+|<grader guard>|<test [^>]*>|" + re.escape(VERDICT_MIME))
+#: Traces of the grader in outputs: the examiner's module name in the kernel and its test labels.
+GRADER_TRACES = re.compile(r"_grader_link_[0-9a-f]+|<test [^>]*>")
 
 
 class TrimTestErrors(NbGraderPreprocessor):

@@ -75,3 +75,33 @@ def test_inside_a_course_folder_its_own_config_is_used_as_nbgrader_does(tmp_path
     assert main(["release"]) == 0
     assert capsys.readouterr().out.strip() == "released quiz"
     assert (tmp_path / "release" / "quiz" / "quiz.ipynb").is_file()
+
+
+def test_help_all_lists_every_setting_a_course_can_give(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--help-all"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert "python -m grader" in out  # the usual help comes first
+    for setting in ("c.GraderSandbox.mode = 'auto'", "c.GraderSandbox.readonly_paths", "c.GraderLimits.cell_seconds"):
+        assert setting in out
+
+
+def test_a_limit_the_grader_does_not_know_is_refused_with_the_known_ones(course, capsys):
+    root, config = course
+    with open(config, "a") as stream:
+        stream.write("c.GraderLimits.cell_second = 5\n")
+    assert main(["--config", config, "release", "01-hello-world"]) == 0
+    capsys.readouterr()
+    err = refusal(capsys, "--config", config, "autograde", "01-hello-world", "--sandbox", "none")
+    assert "c.GraderLimits.cell_second is not a limit" in err and "cell_seconds" in err
+
+
+def test_a_limit_of_the_wrong_kind_is_one_line(course, capsys):
+    root, config = course
+    with open(config, "a") as stream:
+        stream.write("c.GraderLimits.cell_seconds = 0\n")
+    assert main(["--config", config, "release", "01-hello-world"]) == 0
+    capsys.readouterr()
+    err = refusal(capsys, "--config", config, "autograde", "01-hello-world", "--sandbox", "none")
+    assert "c.GraderLimits" in err and "cell_seconds" in err

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grader.examiner import student_side, wire
-from grader.examiner.namespace import CannotCheck, KernelLink, StudentError, StudentNamespace
-from grader.examiner.verdict import HIDDEN_FAILURE, run_test_cell
+from grader.engine.examiner import student_side, wire
+from grader.engine.examiner.namespace import CannotCheck, KernelLink, StudentError, StudentNamespace
+from grader.engine.examiner.verdict import HIDDEN_FAILURE, run_test_cell
 
 
 class Notebook:

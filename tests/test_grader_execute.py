@@ -11,17 +11,18 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from conftest import REPO
 from grader.autograde import SCRATCH_ROOT
-from grader.execute import execute_notebook, kernel_name_of
-from grader.sandbox import (
+from grader.engine.cells import execute_notebook, kernel_name_of
+from grader.engine.sandbox import (
     THREAD_VARIABLES,
-    Limits,
     SandboxSettings,
     bwrap_problem,
     default_readonly_paths,
     python_of_kernel,
     thread_budget,
 )
-from grader.worker import new_scratch
+from grader.engine.settings import GraderLimits
+from grader.engine.worker import new_scratch
+from grader_fixtures import quiz
 
 pytestmark = pytest.mark.kernel  # starts kernels or a Jupyter server
 
@@ -33,19 +34,31 @@ MODES = [
 ]
 
 
-def run(source: str, mode: str, limits: Limits | None = None, test: str | None = None):
-    """Execute ``source`` (and, given, one test cell ``test`` after it) in a grader kernel."""
+def run(
+    source: str,
+    mode: str,
+    limits: GraderLimits | None = None,
+    test: str | None = None,
+    *more_tests: str,
+    files: dict[str, str] | None = None,
+):
+    """Execute ``source`` (and, given, the test cells ``test``, ``*more_tests`` after it) in a grader
+    kernel started in a folder that holds ``files``."""
     cells = [new_code_cell(source)]
-    if test is not None:
-        cells.append(new_code_cell(test, metadata={"nbgrader": {"grade": True, "grade_id": "t", "points": 1}}))
+    for index, code in enumerate([test, *more_tests] if test is not None else []):
+        metadata = {"nbgrader": {"grade": True, "grade_id": f"t{index}", "points": 1}}
+        cells.append(new_code_cell(code, metadata=metadata))
     nb = new_notebook(
         cells=cells,
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
     )
     readonly = default_readonly_paths(python_of_kernel("python3"), []) if mode == "bwrap" else []
     scratch = new_scratch(SCRATCH_ROOT)  # the grader's own short path: IPC socket paths are limited
+    for name, text in (files or {}).items():
+        (scratch / "work" / name).parent.mkdir(parents=True, exist_ok=True)
+        (scratch / "work" / name).write_text(text)
     try:
-        execute_notebook(nb, scratch / "work", SandboxSettings(mode, readonly, limits or Limits()))
+        execute_notebook(nb, scratch / "work", SandboxSettings(mode, readonly, limits or GraderLimits()))
     finally:
         shutil.rmtree(scratch)
     return nb
@@ -69,7 +82,7 @@ def test_the_kernel_gets_its_thread_budget(mode):
     nb = run(
         f"import json, os; print(json.dumps({{v: os.environ.get(v) for v in {THREAD_VARIABLES!r}}}))",
         mode,
-        Limits(threads=1),
+        GraderLimits(threads=1),
     )
     assert json.loads(nb.cells[0].outputs[0]["text"]) == {name: "1" for name in THREAD_VARIABLES}
 
@@ -96,7 +109,7 @@ def test_a_python_kernelspec_is_jupyter_clients_alias_of_python3():
     assert python_of_kernel("python") == python_of_kernel("python3")
     scratch = new_scratch(SCRATCH_ROOT)
     try:
-        execute_notebook(nb, scratch / "work", SandboxSettings("none", [], Limits()))
+        execute_notebook(nb, scratch / "work", SandboxSettings("none", [], GraderLimits()))
     finally:
         shutil.rmtree(scratch)
     assert nb.cells[0].outputs[0]["text"] == "ran\n"
@@ -115,3 +128,27 @@ def test_the_examiner_is_fenced_in_like_the_kernel():
     )
     nb = run("open('answer.txt', 'w').write('42')", "bwrap", test=confined)
     assert nb.cells[1].outputs == [], nb.cells[1].outputs
+
+
+def test_an_examiner_that_dies_fails_its_test_and_the_rest_in_one_line_each():
+    # How the examiner comes to die (a memory limit while loading a student's model, a crash) does
+    # not matter to the cell runner; a test that ends the examiner's process is the surest way.
+    nb = run("x = 1", "none", None, "import os\nos._exit(3)", "assert x == 1")
+    died, after = nb.cells[1].outputs, nb.cells[2].outputs
+    assert [o.output_type for o in died] == ["error"] and died[0].ename == "ExaminerStopped", died
+    assert "examiner" in died[0].evalue and "\n" not in died[0].evalue
+    assert [o.output_type for o in after] == ["error"] and after[0].ename == "NotExecuted", after
+    assert after[0].evalue.startswith("not run: test cell 1:")
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("planted", sorted(quiz.STARTUP_FILES))
+def test_code_planted_to_run_at_kernel_start_changes_no_verdict(mode, planted):
+    # A later notebook's kernel starts in the folder earlier notebooks (and the submission) wrote.
+    # What the planted file does there (a fake abs, a thread that answers every cell) is the
+    # student's own code; the test runs in the examiner, with its own abs.
+    files = {planted: quiz.STARTUP_FILES[planted]}
+    nb = run(f"x = -5\n{quiz.STARTUP_PRINT}", mode, None, "assert abs(x) == 0", files=files)
+    printed = "".join(output.get("text", "") for output in nb.cells[0].outputs)
+    assert "planted: " in printed and printed.split("planted: ")[1].strip(), "the planted code ran"
+    assert [o.output_type for o in nb.cells[1].outputs] == ["error"], nb.cells[1].outputs

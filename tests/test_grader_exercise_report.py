@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+from grader.engine.jobs import NotebookResult, NotebookStatus, SubmissionResult
 from grader.exercise_report import ExerciseStat, grading_times, unusual_times
 
 
@@ -22,9 +21,9 @@ def test_times_far_from_the_median_are_unusual_both_ways():
 def test_grading_times_add_up_the_notebooks_of_each_result(tmp_path):
     results = tmp_path / "lab" / "results"
     for student, seconds in {"alice": [3.5, 1.5], "bob": [7.0]}.items():
-        (results / student).mkdir(parents=True)
-        notebooks = {f"nb{i}": {"status": "executed", "seconds": s} for i, s in enumerate(seconds)}
-        (results / student / "result.json").write_text(json.dumps({"notebooks": notebooks}))
+        notebooks = {f"nb{i}": NotebookResult(NotebookStatus.EXECUTED, seconds=s) for i, s in enumerate(seconds)}
+        notebooks["late"] = NotebookResult(NotebookStatus.MISSING, "not submitted")
+        SubmissionResult(student, "fingerprint", notebooks).save(results / student)
     (results / "broken").mkdir()
     (results / "broken" / "result.json").write_text("{not json")
     assert grading_times(tmp_path, "lab") == {"alice": 5.0, "bob": 7.0}

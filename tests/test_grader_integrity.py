@@ -13,7 +13,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from grader.autograde import AutogradeReport, autograde
-from grader.sandbox import bwrap_problem
+from grader.engine.sandbox import bwrap_problem
 from grader_fixtures import quiz
 from grader_fixtures.course import make_course
 
@@ -49,8 +49,21 @@ CHEATS = sorted(
         "future-nbformat",
     ]
 )
-#: Cheats that reach into a test running in the student's kernel; graded through the examiner.
-EXAMINER_CHEATS = ["display-hook", "fake-numpy", "lying-array", "lying-float", "read-history", "stack-frames"]
+#: Cheats that would reach into a test running in the student's kernel (the examiner runs it elsewhere).
+EXAMINER_CHEATS = sorted(
+    [
+        "background-thread",
+        "builtins-entry",
+        "display-hook",
+        "fake-numpy",
+        "lying-array",
+        "lying-float",
+        "lying-list",
+        "read-history",
+        "replace-import",
+        "stack-frames",
+    ]
+)
 SANDBOX = "bwrap" if bwrap_problem() is None else "none"
 
 
@@ -58,7 +71,6 @@ SANDBOX = "bwrap" if bwrap_problem() is None else "none"
 class Run:
     """One real autograde run of the quiz's submissions."""
 
-    engine: str
     report: AutogradeReport
     scores: dict[str, dict[str, float]]
     cheats: list[str]
@@ -70,9 +82,9 @@ class _AnswerServer(socketserver.BaseRequestHandler):
         self.request.sendall("\n\n".join(quiz.HONEST.values()).encode())
 
 
-@pytest.fixture(scope="module", params=["guarded", "examined"])
-def graded(request, tmp_path_factory):
-    """One real run per engine: tests in the guarded kernel, and tests in the trusted examiner."""
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """One real run of every submission through the grader."""
     course = tmp_path_factory.mktemp("course")
     config, released = make_course(course)
     server = socketserver.TCPServer(("127.0.0.1", 0), _AnswerServer)
@@ -80,21 +92,18 @@ def graded(request, tmp_path_factory):
     quiz.write_submission(course, "honest", quiz.answered(released, quiz.HONEST))
     quiz.write_submission(course, "untouched", released)
     cheats = quiz.cheating_notebooks(released, course, server.server_address[1])
-    if request.param == "examined":
-        cheats |= quiz.examiner_cheating_notebooks(released)
+    cheats |= quiz.examiner_cheating_notebooks(released)
     for name, content in cheats.items():
         if SANDBOX == "bwrap" or name not in NEEDS_SANDBOX:
             quiz.write_submission(course, name, content)
-    report = autograde(
-        config, quiz.ASSIGNMENT, jobs=2, sandbox=SANDBOX, progress=False, examined=request.param == "examined"
-    )
+    report = autograde(config, quiz.ASSIGNMENT, jobs=2, sandbox=SANDBOX, progress=False)
     server.shutdown()
     with Gradebook(config.CourseDirectory.db_url) as gradebook:
         scores = {
             submission.student.id: {grade.name: grade.score for nb in submission.notebooks for grade in nb.grades}
             for submission in gradebook.assignment_submissions(quiz.ASSIGNMENT)
         }
-    return Run(request.param, report, scores, sorted(cheats), course)
+    return Run(report, scores, sorted(cheats), course)
 
 
 def test_every_submission_is_graded_and_the_honest_one_earns_everything(graded):
@@ -108,8 +117,6 @@ def test_untouched_lab_earns_nothing(graded):
 
 @pytest.mark.parametrize("cheat", CHEATS + EXAMINER_CHEATS)
 def test_cheat_scores_zero_where_it_cheats(graded, cheat):
-    if cheat in EXAMINER_CHEATS and graded.engine != "examined":
-        pytest.skip("graded through the examiner only: the guard is not built to stop it")
     if cheat not in graded.scores:
         pytest.skip(f"needs the bubblewrap sandbox: {bwrap_problem()}")
     expected = PARTIAL.get(cheat, {cell: 0 for cell in quiz.POINTS})
@@ -119,12 +126,10 @@ def test_cheat_scores_zero_where_it_cheats(graded, cheat):
 def test_every_cheat_of_the_fixture_is_checked(graded):
     fixtures = set(quiz.examiner_cheating_notebooks(quiz.source_notebook()))
     assert fixtures == set(EXAMINER_CHEATS)
-    assert set(graded.cheats) == set(CHEATS) | (fixtures if graded.engine == "examined" else set())
+    assert set(graded.cheats) == set(CHEATS) | fixtures
 
 
 def test_a_notebook_that_prints_its_history_sees_no_test_code(graded):
-    if graded.engine != "examined":
-        pytest.skip("the guard hands test code to the kernel; the examiner never does")
     autograded = nbformat.read(next((graded.course / "autograded" / "read-history").rglob("*.ipynb")), 4)
     printed = json.dumps([o for cell in autograded.cells for o in cell.get("outputs", []) if o.output_type == "stream"])
     assert "print(In)" in printed  # the history it printed: its own cells only

@@ -72,7 +72,7 @@ def run_demo(
     assignments: list[str] | None = None,
     students: list[str] | None = None,
     jobs: int | None = None,
-    sandbox: str = "auto",
+    sandbox: str | None = None,
     log: Callable[[str], None] = lambda _: None,
 ) -> DemoReport:
     """release → collect → autograde → feedback → export on the bundled zips.

@@ -285,7 +285,60 @@ def examiner_cheating_notebooks(released: nbformat.NotebookNode) -> dict[str, nb
             "sys.modules['numpy'] = np = _fake"
         ),
         "read-history": wrong("print(In)\nprint(get_ipython().user_ns.get('_ih'))"),
+        "replace-import": wrong(
+            "import builtins, types\n"
+            "_fake = types.ModuleType('numpy')\n"
+            "_fake.testing = types.SimpleNamespace(assert_allclose=lambda *a, **k: None, "
+            "assert_array_equal=lambda *a, **k: None)\n"
+            "_real_import = builtins.__import__\n"
+            "builtins.__import__ = lambda name, *a, **k: _fake if name == 'numpy' else _real_import(name, *a, **k)"
+        ),
+        "builtins-entry": wrong(
+            "__builtins__ = dict(vars(__import__('builtins')), abs=lambda x: 0, isinstance=lambda *a: True)"
+        ),
+        "lying-list": answered(
+            released,
+            {
+                **WRONG,
+                "add": "class Agreeable(list):\n"
+                "    __eq__ = lambda self, other: True\n"
+                "    __ne__ = lambda self, other: False\n"
+                "def add(a, b):\n    return Agreeable()",
+            },
+        ),
+        "background-thread": wrong(
+            "import sys, threading, time\n"
+            "def _answer_every_test():\n"
+            "    while True:\n"
+            "        sys.displayhook(2.0)\n"
+            "        print(In[-1:], file=sys.stderr)\n"
+            "        time.sleep(0.05)\n"
+            "threading.Thread(target=_answer_every_test, daemon=True).start()"
+        ),
     }
+
+
+#: Code that tries to run before anything of the grader does, planted in a kernel launcher in the
+#: submission's folder and in IPython's start-up folder of the kernel's home. Each makes ``abs``
+#: lie and leaves its mark in ``builtins.PLANTED``, which the notebook prints.
+def _startup_cheat(mark: str) -> str:
+    return (
+        "import builtins\n"
+        f"builtins.PLANTED = [*getattr(builtins, 'PLANTED', []), {mark!r}]\n"
+        "builtins.abs = lambda x: 0\n"
+    )
+
+
+#: Files that plant start-up code in a kernel's folder, and a line that prints what they planted.
+STARTUP_FILES = {
+    "ipykernel_launcher.py": "import os, sys\n"
+    "sys.path = [p for p in sys.path if os.path.abspath(p or '.') != os.getcwd()]\n"
+    + _startup_cheat("launcher")
+    + "from ipykernel import kernelapp\n"
+    "kernelapp.launch_new_instance()\n",
+    ".home/.ipython/profile_default/startup/00-answers.py": _startup_cheat("ipython-startup"),
+}
+STARTUP_PRINT = "print('planted:', *getattr(__import__('builtins'), 'PLANTED', []))"
 
 
 def hidden_test_lines(source: nbformat.NotebookNode) -> list[str]:

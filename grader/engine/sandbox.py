@@ -24,12 +24,16 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpec, KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+from traitlets import default
 
+from grader.engine.settings import SANDBOX_MODES, GraderLimits
 from grader.errors import GraderError
 
-#: Sandbox modes accepted by ``--sandbox``.
-SANDBOX_MODES = ("auto", "bwrap", "none")
+#: The kernel provisioner's name, as ``pyproject.toml`` registers it.
+PROVISIONER = "grader-sandbox"
 #: System folders every kernel may read.
 SYSTEM_PATHS = ("/usr", "/etc", "/opt")
 #: Top-level names that are symlinks into /usr on merged-/usr systems (Debian, Ubuntu, Fedora).
@@ -41,26 +45,12 @@ class SandboxUnavailable(GraderError):
 
 
 @dataclass
-class Limits:
-    """Resource limits of one student kernel."""
-
-    memory_bytes: int = 6 * 1024**3  # address space; TensorFlow alone reserves ~2 GB
-    processes: int = 256  # threads count too: TensorFlow starts dozens
-    cpu_seconds: int = 1800
-    file_bytes: int = 256 * 1024**2  # largest file the notebook may write
-    output_bytes: int = 2 * 1024**2  # total output the grader keeps per cell
-    notebook_seconds: int = 600  # wall time of a whole notebook
-    cell_seconds: int = 300  # wall time of one cell
-    threads: int = 0  # math-library threads per kernel (0: the libraries decide)
-
-
-@dataclass
 class SandboxSettings:
     """How to launch kernels: ``mode`` is ``bwrap`` or ``none`` (after resolving ``auto``)."""
 
     mode: str = "none"
     readonly_paths: list[str] = field(default_factory=list)
-    limits: Limits = field(default_factory=Limits)
+    limits: GraderLimits = field(default_factory=GraderLimits)
 
 
 def bwrap_problem() -> str | None:
@@ -162,7 +152,7 @@ def _minimal_environment(home: Path, threads: int = 0) -> dict[str, str]:
     }
 
 
-def _limit_command(limits: Limits, count_processes: bool) -> list[str]:
+def _limit_command(limits: GraderLimits, count_processes: bool) -> list[str]:
     command = [
         "prlimit",
         f"--as={limits.memory_bytes}",
@@ -240,16 +230,59 @@ def _bwrap_command(scratch: Path, readonly: list[str], uid: int | None, chdir: P
     return command
 
 
+class SandboxProvisioner(LocalProvisioner):
+    """jupyter_client's local provisioner, launching the kernel inside the sandbox.
+
+    Its kernel manager (:class:`SandboxedKernelManager`) says where: the scratch folder and
+    the sandbox settings. Registered as the ``grader-sandbox`` kernel provisioner
+    (``pyproject.toml``); the manager's kernel specs name it.
+    """
+
+    async def pre_launch(self, **kwargs) -> dict:
+        kwargs = await super().pre_launch(**kwargs)
+        manager: SandboxedKernelManager = self.parent
+        scratch, sandbox = manager.scratch, manager.sandbox
+        kwargs["env"] = _minimal_environment(scratch / ".home", sandbox.limits.threads)
+        kwargs["cwd"] = str(scratch)
+        command = kwargs["cmd"]
+        limits = _limit_command(sandbox.limits, count_processes=manager.kernel_uid is not None)
+        if sandbox.mode == "bwrap":
+            if manager.kernel_uid is not None:
+                give_to(scratch, manager.kernel_uid)
+            wrapper = _bwrap_command(scratch, sandbox.readonly_paths, manager.kernel_uid)
+            if any("ipykernel" in part for part in command):
+                # Inside the PID namespace the grader's PID means nothing: ipykernel would think
+                # its parent exited. --die-with-parent stops the kernel with the grader instead.
+                command = [*command, "--IPKernelApp.parent_handle=0"]
+            kwargs["cmd"] = wrapper + limits + command
+        else:
+            kwargs["cmd"] = ["setpriv", "--pdeathsig", "KILL", *limits, *command]
+        return kwargs
+
+
+class SandboxedKernelSpecManager(KernelSpecManager):
+    """The installed kernel specs, each launched through the ``grader-sandbox`` provisioner."""
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        spec = super().get_kernel_spec(kernel_name)
+        spec.metadata = {**spec.metadata, "kernel_provisioner": {"provisioner_name": PROVISIONER, "config": {}}}
+        return spec
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel runs inside the grader's sandbox.
 
-    Set :attr:`scratch` (the private folder, also the working directory) and
-    :attr:`sandbox` before starting the kernel.
+    Call :meth:`prepare` (the private folder, also the working directory, and the sandbox
+    settings) before starting the kernel.
     """
 
     scratch: Path
     sandbox: SandboxSettings
     kernel_uid: int | None = None
+
+    @default("kernel_spec_manager")
+    def _sandboxed_specs(self) -> KernelSpecManager:
+        return SandboxedKernelSpecManager(parent=self)
 
     def prepare(self, scratch: Path, sandbox: SandboxSettings) -> None:
         """Place the connection file and IPC sockets in the scratch folder."""
@@ -265,24 +298,6 @@ class SandboxedKernelManager(AsyncKernelManager):
             # a fresh user id per kernel: the process limits of kernels never add up, not
             # even with the leftovers of a fork bomb that are still being reaped
             self.kernel_uid = 200000 + secrets.randbelow(1_000_000)
-
-    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
-        home = self.scratch / ".home"
-        kw["env"] = _minimal_environment(home, self.sandbox.limits.threads)
-        kw["cwd"] = str(self.scratch)
-        limits = _limit_command(self.sandbox.limits, count_processes=self.kernel_uid is not None)
-        if self.sandbox.mode == "bwrap":
-            if self.kernel_uid is not None:
-                give_to(self.scratch, self.kernel_uid)
-            wrapper = _bwrap_command(self.scratch, self.sandbox.readonly_paths, self.kernel_uid)
-            if any("ipykernel" in part for part in kernel_cmd):
-                # Inside the PID namespace the grader's PID means nothing: ipykernel would think
-                # its parent exited. --die-with-parent stops the kernel with the grader instead.
-                kernel_cmd = [*kernel_cmd, "--IPKernelApp.parent_handle=0"]
-            kernel_cmd = wrapper + limits + kernel_cmd
-        else:
-            kernel_cmd = ["setpriv", "--pdeathsig", "KILL", *limits, *kernel_cmd]
-        await super()._async_launch_kernel(kernel_cmd, **kw)
 
 
 def examiner_launch(program: list[str], workdir: Path, private: Path, sandbox: SandboxSettings, grader_home: str):
@@ -332,14 +347,10 @@ def default_readonly_paths(kernel_python: str, extra: list[str]) -> list[str]:
 def resolve_kernel_name(kernel_name: str) -> str:
     """The kernelspec a notebook's kernel name means, as jupyter_client's KernelManager reads it
     (``python`` is its alias of the native ``python3``)."""
-    from jupyter_client.kernelspec import NATIVE_KERNEL_NAME
-
     return NATIVE_KERNEL_NAME if kernel_name == "python" else kernel_name
 
 
 def python_of_kernel(kernel_name: str) -> str:
     """The Python interpreter a kernelspec launches (its argv[0], or this Python)."""
-    from jupyter_client.kernelspec import KernelSpecManager
-
     argv = KernelSpecManager().get_kernel_spec(resolve_kernel_name(kernel_name)).argv
     return argv[0] if argv and os.path.isabs(argv[0]) else sys.executable

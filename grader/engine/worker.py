@@ -1,4 +1,4 @@
-"""Grade submissions (the expensive part): ``python -m grader.worker``.
+"""Grade submissions (the expensive part): ``python -m grader.engine.worker``.
 
 The worker reads job-file paths from stdin, one per line, and answers each with a line
 ``done <path>`` on stdout once its result is written (a long-lived process saves the
@@ -23,7 +23,7 @@ import signal
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -31,50 +31,14 @@ import nbformat
 from nbgrader import utils as nbgrader_utils
 from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec
 
-from grader.execute import KernelSession, kernel_name_of, run_notebook
-from grader.sandbox import Limits, SandboxSettings
+from grader.engine.cells import run_notebook
+from grader.engine.jobs import GradingJob, NotebookResult, NotebookStatus, SubmissionResult, write_atomically
+from grader.engine.sandbox import SandboxSettings
+from grader.engine.session import KernelSession, kernel_name_of
+from grader.engine.settings import GraderLimits
 
 #: nbgrader's sanitizing steps of ``autograde``, in its order.
 SANITIZERS = (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata)
-
-
-@dataclass
-class GradingJob:
-    """Everything a worker needs to grade one student's submission of one assignment."""
-
-    assignment: str
-    student: str
-    notebooks: list[str]  # notebook names the gradebook knows for the assignment
-    submission_dir: str
-    source_dir: str  # instructor files copied over the submission (not notebooks)
-    ignore: list[str]  # nbgrader's CourseDirectory.ignore patterns
-    db_url: str  # read-only gradebook snapshot
-    course_id: str
-    result_dir: str
-    scratch_root: str
-    fingerprint: str
-    sandbox_mode: str = "none"
-    examined: bool = True  # test cells run in the trusted examiner (False: in the kernel, guarded)
-    readonly_paths: list[str] = field(default_factory=list)
-    limits: dict = field(default_factory=dict)
-
-    def save(self, path: Path) -> None:
-        write_atomically(path, json.dumps(asdict(self), indent=1))
-
-    @classmethod
-    def load(cls, path: Path) -> GradingJob:
-        return cls(**json.loads(Path(path).read_text()))
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(handle, "w") as stream:
-        stream.write(text)
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(temporary, path)
 
 
 def read_submitted(path: Path) -> tuple[nbformat.NotebookNode | None, str | None]:
@@ -134,18 +98,18 @@ class SpareKernel:
     task: asyncio.Task
 
     @classmethod
-    def start(cls, kernel_name: str, sandbox: SandboxSettings, scratch_root: str, examined: bool) -> SpareKernel:
+    def start(cls, kernel_name: str, sandbox: SandboxSettings, scratch_root: str) -> SpareKernel:
         scratch = new_scratch(scratch_root)
-        started = KernelSession.start(kernel_name, scratch / "work", sandbox, examined)
+        started = KernelSession.start(kernel_name, scratch / "work", sandbox)
         return cls(scratch, asyncio.create_task(started))
 
-    async def take(self, kernel_name: str, sandbox: SandboxSettings, examined: bool) -> KernelSession | None:
+    async def take(self, kernel_name: str, sandbox: SandboxSettings) -> KernelSession | None:
         """The started kernel if it suits, else None (and it is discarded)."""
         try:
             session = await self.task
         except Exception:  # noqa: BLE001 - a kernel that failed to start: start one the usual way
             session = None
-        if session is not None and session.suits(kernel_name, sandbox, examined):
+        if session is not None and session.suits(kernel_name, sandbox):
             return session
         await self.discard(session)
         return None
@@ -162,7 +126,7 @@ class SpareKernel:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-async def grade(job: GradingJob, spare: SpareKernel | None = None) -> tuple[dict, SpareKernel | None]:
+async def grade(job: GradingJob, spare: SpareKernel | None = None) -> tuple[SubmissionResult, SpareKernel | None]:
     """Execute every notebook of the submission; write the result record.
 
     Returns the record and a spare kernel started for the next job (``spare`` is used
@@ -170,16 +134,16 @@ async def grade(job: GradingJob, spare: SpareKernel | None = None) -> tuple[dict
     """
     result_dir = Path(job.result_dir)
     result_dir.mkdir(parents=True, exist_ok=True)
-    (result_dir / "result.json").unlink(missing_ok=True)
-    sandbox = SandboxSettings(job.sandbox_mode, job.readonly_paths, Limits(**job.limits))
-    record: dict = {"student": job.student, "fingerprint": job.fingerprint, "notebooks": {}}
+    (result_dir / SubmissionResult.FILE).unlink(missing_ok=True)
+    sandbox = SandboxSettings(job.sandbox_mode, job.readonly_paths, GraderLimits(**job.limits))
+    result = SubmissionResult(job.student, job.fingerprint)
     scratch: Path | None = None
     next_spare: SpareKernel | None = None
     try:
         for notebook in job.notebooks:
             path = Path(job.submission_dir) / f"{notebook}.ipynb"
             if not path.exists():
-                record["notebooks"][notebook] = {"status": "missing", "reason": "not submitted"}
+                result.notebooks[notebook] = NotebookResult(NotebookStatus.MISSING, "not submitted")
                 continue
             nb, reason = read_submitted(path)
             if nb is not None:
@@ -188,30 +152,29 @@ async def grade(job: GradingJob, spare: SpareKernel | None = None) -> tuple[dict
                 except Exception as error:  # noqa: BLE001 - nbgrader rejects malformed metadata
                     nb, reason = None, f"nbgrader could not restore its cells: {str(error)[:300]}"
             if nb is None:
-                record["notebooks"][notebook] = {"status": "unreadable", "reason": reason}
+                result.notebooks[notebook] = NotebookResult(NotebookStatus.UNREADABLE, reason)
                 continue
             kernel_name = kernel_name_of(nb)
             session = None
             if scratch is None:
                 if spare is not None:
-                    session = await spare.take(kernel_name, sandbox, job.examined)
+                    session = await spare.take(kernel_name, sandbox)
                     scratch, spare = (spare.scratch if session else None), None
                 scratch = scratch or new_scratch(job.scratch_root)
                 copy_submission(job, scratch / "work")
                 if session is not None:
                     session.claim_files()  # a new kernel is given its folder when it starts
-                next_spare = SpareKernel.start(kernel_name, sandbox, job.scratch_root, job.examined)
+                next_spare = SpareKernel.start(kernel_name, sandbox, job.scratch_root)
             if session is None:
-                session = await KernelSession.start(kernel_name, scratch / "work", sandbox, job.examined)
+                session = await KernelSession.start(kernel_name, scratch / "work", sandbox)
             report = await run_notebook(nb, session)
             write_atomically(result_dir / f"{notebook}.ipynb", nbformat.writes(nb))
-            record["notebooks"][notebook] = {
-                "status": "executed",
-                "reason": "; ".join(report.notes) or None,
-                "seconds": round(report.seconds, 2),
-                "kernel_start_seconds": round(report.kernel_start_seconds, 2),
-                "verdicts": report.verdicts,
-            }
+            result.notebooks[notebook] = NotebookResult(
+                NotebookStatus.EXECUTED,
+                "; ".join(report.notes) or None,
+                round(report.seconds, 2),
+                round(report.kernel_start_seconds, 2),
+            )
     except BaseException:
         if next_spare is not None:
             await next_spare.discard()
@@ -221,8 +184,8 @@ async def grade(job: GradingJob, spare: SpareKernel | None = None) -> tuple[dict
             await spare.discard()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    write_atomically(result_dir / "result.json", json.dumps(record, indent=1))
-    return record, next_spare
+    result.save(result_dir)
+    return result, next_spare
 
 
 def _die_with_parent() -> None:

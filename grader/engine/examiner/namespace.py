@@ -1,7 +1,7 @@
 """The examiner's view of a student's notebook: names resolved through the channel, never objects.
 
 A test cell runs in a :class:`StudentNamespace`. A name the test did not assign itself is
-asked of the student's kernel and arrives as plain data (see ``grader.examiner.wire``), as
+asked of the student's kernel and arrives as plain data (see ``grader.engine.examiner.wire``), as
 a :class:`StudentFunction` the test may call, or as a :class:`StudentObject` the test may
 only hand back. Modules arrive by name and are the examiner's own imports. Builtins are
 always the examiner's. Values a test assigns stay here, so hidden expected values never
@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from grader.examiner import wire
+from grader.engine.examiner import wire
 
 #: Names the examiner never asks the kernel for: IPython's machinery and the notebook's history.
 RESERVED_NAMES = frozenset({"get_ipython", "In", "Out", "exit", "quit", "display"})

@@ -1,4 +1,4 @@
-"""The examiner process: ``python -m grader.examiner``, started by a grading worker.
+"""The examiner process: ``python -m grader.engine.examiner``, started by a grading worker.
 
 It reads JSON lines on stdin and writes JSON lines on a private copy of stdout (test code
 that prints goes to stderr, the worker's log):
@@ -18,8 +18,8 @@ import json
 import os
 import sys
 
-from grader.examiner.namespace import KernelLink, StudentNamespace
-from grader.examiner.verdict import run_test_cell
+from grader.engine.examiner.namespace import KernelLink, StudentNamespace
+from grader.engine.examiner.verdict import run_test_cell
 
 
 class Channel:

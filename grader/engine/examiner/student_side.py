@@ -1,7 +1,7 @@
 """What the grader runs inside the student's kernel: the answering end of the examiner's channel.
 
 The grader never imports this module itself: it sends its source, with the source of
-``grader.examiner.wire``, to a fresh kernel before the first student cell. Nothing here is
+``grader.engine.examiner.wire``, to a fresh kernel before the first student cell. Nothing here is
 trusted. A submission may replace or rewrite it; all it can gain is to answer with other
 plain data, which the examiner checks as strictly as any answer. No test code and no
 expected value ever reaches this side: only the names a test reads, deletes or binds and

@@ -2,7 +2,7 @@
 
 ``Executor.run(jobs)`` takes job files and yields one :class:`JobOutcome` per job as it
 finishes, in any order. :class:`LocalProcessPool` keeps ``workers`` long-lived
-``python -m grader.worker`` processes, feeding each one job at a time; a worker that
+``python -m grader.engine.worker`` processes, feeding each one job at a time; a worker that
 crashes or overruns its time is killed, its job reported failed and a fresh worker
 started, so one submission never stops the others. A distributed executor would ship
 the same job files to other machines.
@@ -85,13 +85,13 @@ class LocalProcessPool:
 
 
 class _Worker:
-    """One ``python -m grader.worker`` process."""
+    """One ``python -m grader.engine.worker`` process."""
 
     def __init__(self, log_folder: Path) -> None:
         env = {**os.environ, "GRADER_PARENT_PID": str(os.getpid())}
         self.log = open(log_folder / f"worker-{threading.get_ident()}-{time.time_ns()}.log", "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "grader.worker"],
+            [sys.executable, "-m", "grader.engine.worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.log,

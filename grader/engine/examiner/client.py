@@ -9,9 +9,9 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from grader.examiner import student_side, wire
-from grader.examiner.verdict import Verdict
-from grader.sandbox import SandboxSettings, examiner_launch
+from grader.engine.examiner import student_side, wire
+from grader.engine.examiner.verdict import Verdict
+from grader.engine.sandbox import SandboxSettings, examiner_launch
 
 #: The source a fresh kernel runs to install the answering end (see ``student_side``).
 STUDENT_SIDE_SOURCE = Path(student_side.__file__).read_text()
@@ -19,7 +19,7 @@ WIRE_SOURCE = Path(wire.__file__).read_text()
 #: Largest message between worker and examiner (a model or an array in one line).
 MESSAGE_LIMIT = 1024**3
 #: The folder that holds the ``grader`` package: the examiner imports it from there only.
-GRADER_HOME = str(Path(__file__).resolve().parents[2])
+GRADER_HOME = str(Path(__file__).resolve().parents[3])  # the folder that holds the grader package
 
 #: ``relay(request)`` gives one request to the kernel and returns its raw answer text.
 Relay = Callable[[dict], Awaitable[str]]
@@ -55,7 +55,7 @@ class Examiner:
         like the kernel, with a private home and only the grader on its import path (``-P``:
         never the folder's own modules)."""
         folder = tempfile.TemporaryDirectory(prefix="examiner-", dir=workdir.parent)
-        program = [sys.executable, "-P", "-m", "grader.examiner"]
+        program = [sys.executable, "-P", "-m", "grader.engine.examiner"]
         command, environment = examiner_launch(program, workdir, Path(folder.name), sandbox, GRADER_HOME)
         process = await asyncio.create_subprocess_exec(
             *command,

@@ -1,0 +1,173 @@
+"""Execute a sanitized submission in a sandboxed kernel; test cells run in the examiner.
+
+Student cells run in the kernel as they are. Instructor test cells (nbgrader grade cells
+with code) never reach the kernel: each runs in the trusted examiner process
+(``grader.engine.examiner``), which reads the notebook's names as plain data. The cell's outputs
+are rebuilt from the examiner's verdict: nothing when it passed (or the partial-credit
+value), exactly one error when it failed, so nbgrader's own ``SaveAutoGrades`` scores it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+from nbgrader import utils as nbgrader_utils
+
+from grader.engine.examiner.client import ExaminerStopped
+from grader.engine.examiner.verdict import Verdict
+from grader.engine.sandbox import SandboxSettings
+from grader.engine.session import KernelSession, kernel_name_of
+
+
+@dataclass
+class ExecutionReport:
+    """What happened while a notebook ran."""
+
+    seconds: float = 0.0
+    kernel_start_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def is_test_cell(cell: NotebookNode) -> bool:
+    """An autograded test: an nbgrader grade cell with code that is not a solution."""
+    return cell.cell_type == "code" and nbgrader_utils.is_grade(cell) and not nbgrader_utils.is_solution(cell)
+
+
+class CappedOutputClient(NotebookClient):
+    """nbclient's client, keeping at most ``output_bytes`` of output per cell."""
+
+    output_bytes: int = 2 * 1024**2
+
+    def output(self, outs, msg, display_id, cell_index):
+        used = getattr(self, "_used", {})
+        self._used = used
+        size = len(str(msg.get("content", "")))
+        used[cell_index] = used.get(cell_index, 0) + size
+        if used[cell_index] > self.output_bytes:
+            if used[cell_index] - size <= self.output_bytes:
+                outs.append(
+                    new_output(
+                        "stream", name="stdout", text=f"\n[grader: output beyond {self.output_bytes} bytes discarded]\n"
+                    )
+                )
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def _failure(ename: str, message: str) -> NotebookNode:
+    return new_output("error", ename=ename, evalue=message, traceback=[f"{ename}: {message}"])
+
+
+async def run_notebook(nb: NotebookNode, session: KernelSession) -> ExecutionReport:
+    """Run ``nb`` in place (outputs are written into it) in the session's kernel, then stop it."""
+    try:
+        return await _run_cells(nb, session)
+    finally:
+        await session.stop()
+
+
+async def _run_cells(nb: NotebookNode, session: KernelSession) -> ExecutionReport:
+    report = ExecutionReport(kernel_start_seconds=session.start_seconds)
+    limits = session.sandbox.limits
+    client = CappedOutputClient(
+        nb,
+        km=session.km,
+        timeout=limits.cell_seconds,
+        allow_errors=True,
+        interrupt_on_timeout=False,
+        resources={"metadata": {"path": str(session.workdir)}},
+    )
+    client.kc = session.kc
+    client.output_bytes = limits.output_bytes
+    started = time.monotonic()
+    deadline = started + limits.notebook_seconds
+    stopped: str | None = session.problem
+    first_unrun = 0
+    for index, cell in enumerate(nb.cells):
+        if stopped:
+            break
+        first_unrun = index + 1
+        if cell.cell_type != "code":
+            continue
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            stopped = f"the notebook exceeded its time limit of {limits.notebook_seconds} s"
+            first_unrun = index
+            break
+        client.timeout = int(max(1, min(limits.cell_seconds, remaining)))
+        if is_test_cell(cell):
+            stopped = await _examine(cell, index, session, client.timeout)
+        else:
+            stopped = await _execute(cell, index, client)
+    if stopped:
+        report.notes.append(stopped)
+        for cell in nb.cells[first_unrun:]:
+            if is_test_cell(cell):
+                cell.outputs = [_failure("NotExecuted", f"not run: {stopped}")]
+    report.seconds = time.monotonic() - started
+    return report
+
+
+async def _examine(cell: NotebookNode, index: int, session: KernelSession, timeout: int) -> str | None:
+    """Run a test cell in the examiner and write its verdict as the cell's outputs; why the
+    notebook must stop, if it must."""
+    label = f"<test {cell.metadata['nbgrader']['grade_id']}>"
+    stopped = None
+    try:
+        verdict = await asyncio.wait_for(
+            session.examiner.run_test(cell.source, label, lambda request: session.ask(request, timeout)),
+            timeout=timeout,
+        )
+    except (asyncio.TimeoutError, CellTimeoutError):
+        stopped = f"test cell {index} ran longer than {timeout} s"
+        verdict = Verdict(False, "CellTimeoutError", stopped)
+    except DeadKernelError:
+        stopped = f"the kernel died in test cell {index} (exit, crash or memory limit)"
+        verdict = Verdict(False, "DeadKernelError", stopped)
+    except ExaminerStopped as error:
+        stopped = f"test cell {index}: {error}"
+        verdict = Verdict(False, "ExaminerStopped", stopped)
+    cell.outputs = verdict_outputs(verdict, cell)
+    return stopped
+
+
+async def _execute(cell: NotebookNode, index: int, client: NotebookClient) -> str | None:
+    """Run a student cell in the kernel; why the notebook must stop, if it must."""
+    try:
+        await client.async_execute_cell(cell, index)
+    except CellTimeoutError:
+        stopped = f"cell {index} ran longer than {client.timeout} s; the kernel was stopped"
+        cell.outputs.append(_failure("CellTimeoutError", stopped))
+        return stopped
+    except DeadKernelError:
+        stopped = f"the kernel died in cell {index} (exit, crash or memory limit)"
+        cell.outputs.append(_failure("DeadKernelError", stopped))
+        return stopped
+    return None
+
+
+def verdict_outputs(verdict: Verdict, cell: NotebookNode) -> list[NotebookNode]:
+    """A test cell's outputs, rebuilt from the verdict: one error, nothing, or the partial credit."""
+    if not verdict.passed:
+        return [_failure(verdict.error_name or "TestFailed", verdict.message or "the test failed")]
+    if verdict.score is None:
+        return []
+    points = float(cell.metadata["nbgrader"].get("points", 0))
+    score = min(max(verdict.score, 0.0), points)
+    return [new_output("execute_result", data={"text/plain": repr(score)}, execution_count=cell.execution_count)]
+
+
+def execute_notebook(nb: NotebookNode, workdir: Path, sandbox: SandboxSettings) -> ExecutionReport:
+    """Run ``nb`` in place (outputs are written into it) in a new kernel in ``workdir``'s sandbox."""
+
+    async def start_and_run() -> ExecutionReport:
+        return await run_notebook(nb, await KernelSession.start(kernel_name_of(nb), workdir, sandbox))
+
+    return asyncio.run(start_and_run())

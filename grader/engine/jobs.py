@@ -1,0 +1,103 @@
+"""What travels between the grader and its workers: a job in, a result record out.
+
+Both are plain JSON files. The worker writes the :class:`SubmissionResult`, and the
+recorder (the single gradebook writer) reads the same type back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+@dataclass
+class GradingJob:
+    """Everything a worker needs to grade one student's submission of one assignment."""
+
+    assignment: str
+    student: str
+    notebooks: list[str]  # notebook names the gradebook knows for the assignment
+    submission_dir: str
+    source_dir: str  # instructor files copied over the submission (not notebooks)
+    ignore: list[str]  # nbgrader's CourseDirectory.ignore patterns
+    db_url: str  # read-only gradebook snapshot
+    course_id: str
+    result_dir: str
+    scratch_root: str
+    fingerprint: str
+    sandbox_mode: str = "none"
+    readonly_paths: list[str] = field(default_factory=list)
+    limits: dict[str, int] = field(default_factory=dict)  # GraderLimits.as_dict()
+
+    def save(self, path: Path) -> None:
+        write_atomically(path, json.dumps(asdict(self), indent=1))
+
+    @classmethod
+    def load(cls, path: Path) -> GradingJob:
+        return cls(**json.loads(Path(path).read_text()))
+
+
+class NotebookStatus(str, Enum):
+    """What became of one notebook of a submission in the worker."""
+
+    EXECUTED = "executed"  # ran; its executed copy is in the result folder
+    MISSING = "missing"  # not in the submission
+    UNREADABLE = "unreadable"  # not a notebook nbgrader could restore
+
+
+@dataclass
+class NotebookResult:
+    status: NotebookStatus
+    reason: str | None = None  # why it could not run, or why it stopped early
+    seconds: float | None = None  # execution time (executed notebooks)
+    kernel_start_seconds: float | None = None
+
+
+@dataclass
+class SubmissionResult:
+    """A worker's result for one job, as its ``result.json``."""
+
+    student: str
+    fingerprint: str  # of the submission it graded: a newer submission makes it stale
+    notebooks: dict[str, NotebookResult] = field(default_factory=dict)
+
+    FILE = "result.json"
+
+    @property
+    def executed(self) -> list[str]:
+        return [name for name, result in self.notebooks.items() if result.status is NotebookStatus.EXECUTED]
+
+    @property
+    def notes(self) -> list[str]:
+        return [f"{name}: {result.reason}" for name, result in self.notebooks.items() if result.reason]
+
+    def save(self, result_dir: Path) -> None:
+        write_atomically(result_dir / self.FILE, json.dumps(asdict(self), indent=1))
+
+    @classmethod
+    def load(cls, result_dir: Path) -> SubmissionResult | None:
+        """The result in ``result_dir``, or None if there is none (or it is not one)."""
+        try:
+            data = json.loads((result_dir / cls.FILE).read_text())
+            notebooks = {
+                name: NotebookResult(**{**entry, "status": NotebookStatus(entry["status"])})
+                for name, entry in data.pop("notebooks").items()
+            }
+            return cls(**data, notebooks=notebooks)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "w") as stream:
+        stream.write(text)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(temporary, path)
