@@ -89,6 +89,17 @@ def student_readme(text: str) -> str:
     return "\n".join(lines).rstrip() + "\n" + STUDENT_NOTE
 
 
+#: The grader's kernel provisioner in ``pyproject.toml`` (with the comments above it): not in the edition.
+GRADER_ENTRY_POINTS = re.compile(
+    r'(?m)^(?:#.*\n)*\[project\.entry-points\."jupyter_client\.kernel_provisioners"\]\n(?:[^\[\n].*\n)*\n*'
+)
+
+
+def student_pyproject(text: str) -> str:
+    """``pyproject.toml`` without the grader's entry points (the edition has no grader)."""
+    return GRADER_ENTRY_POINTS.sub("", text)
+
+
 def build_edition(repo: Path, output: Path, force: bool = False) -> EditionReport:
     """Write the student edition of ``repo`` into ``output`` (which must not exist, unless ``force``)."""
     repo, output = Path(repo).resolve(), Path(output).resolve()
@@ -99,7 +110,10 @@ def build_edition(repo: Path, output: Path, force: bool = False) -> EditionRepor
             raise GraderError(f"{output} exists: choose a new folder or pass --force")
         shutil.rmtree(output)
     report = EditionReport(output)
+    generated_names = ("Makefile", "README.md", "pyproject.toml")
     for name in tracked_files(repo):
+        if name in generated_names:
+            continue
         if not any(name == entry or (entry.endswith("/") and name.startswith(entry)) for entry in INCLUDE):
             continue
         source = repo / name
@@ -112,6 +126,7 @@ def build_edition(repo: Path, output: Path, force: bool = False) -> EditionRepor
     generated = {
         "Makefile": trim_makefile((repo / "Makefile").read_text()),
         "README.md": student_readme((repo / "README.md").read_text()),
+        "pyproject.toml": student_pyproject((repo / "pyproject.toml").read_text()),
     }
     for name, text in generated.items():
         (output / name).write_text(text)

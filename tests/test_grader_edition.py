@@ -67,6 +67,8 @@ def test_edition_has_what_students_need(edition):
     assert labs and all((edition / lab).is_file() for lab in labs)
     for absent in ("solutions", "grader", "tests", ".ci", ".github", "grading"):
         assert not (edition / absent).exists(), absent
+    pyproject = (edition / "pyproject.toml").read_text()
+    assert 'name = "dlcourse"' in pyproject and "entry-points" not in pyproject, "no entry point into the absent grader"
 
 
 def test_edition_leaks_no_solution_or_hidden_test(edition):
