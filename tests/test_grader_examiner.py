@@ -229,6 +229,23 @@ def test_a_model_arrives_as_a_safe_copy_and_goes_back_as_the_students_original()
     assert notebook.run(source).passed
 
 
+def test_a_model_is_copied_once_per_name_until_student_code_runs_again():
+    notebook = Notebook(
+        "import keras\n"
+        "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name='out')])\n"
+        "def grow():\n    model.add(keras.layers.Dense(1, name='more'))"
+    )
+    source = (
+        "assert model.get_layer('out').units == 2 and len(model.layers) == 1\n"
+        "assert model.count_params() == 8\n"
+        "grow()\n"
+        "assert len(model.layers) == 2, 'after a call, the model is read again'"
+    )
+    assert notebook.run(source).passed
+    reads = [request for request in notebook.requests if json.loads(request) == {"op": "get", "name": "model"}]
+    assert len(reads) == 2
+
+
 def test_a_history_a_test_builds_reaches_the_notebook_as_a_keras_history():
     notebook = Notebook(
         "import keras\n"

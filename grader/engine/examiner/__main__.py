@@ -48,6 +48,7 @@ def serve(channel: Channel) -> None:
     namespace = StudentNamespace(KernelLink(channel.ask))
     while (message := channel.receive()) is not None:
         if message["op"] == "test":
+            namespace.link.student_code_ran()  # the notebook's cells before this test
             verdict = run_test_cell(message["source"], message["label"], namespace)
             channel.send({"op": "verdict", **verdict.to_json()})
 

@@ -164,6 +164,12 @@ class KernelLink:
         self.origin = ""  # what the answer being decoded is about, for messages
         #: Models and layers that arrived as copies: id -> (copy, the kernel's handle of the original).
         self.copies: dict[int, tuple[object, int]] = {}
+        #: Copies read by name since student code last ran (reading one again would save and load it again).
+        self._copies_by_name: dict[str, object] = {}
+
+    def student_code_ran(self) -> None:
+        """Student code ran in the kernel (the cells before a test, or a call): copies may be out of date."""
+        self._copies_by_name.clear()
 
     def copied(self, value, number: int | None):
         """Remember that ``value`` is a copy of the kernel's object ``number``: it goes back as that object."""
@@ -192,12 +198,19 @@ class KernelLink:
         raise CannotCheck(f"the kernel's answer about `{origin}` is not data")
 
     def get(self, name: str):
-        return self._request({"op": "get", "name": name}, name)
+        if name in self._copies_by_name:
+            return self._copies_by_name[name]
+        value = self._request({"op": "get", "name": name}, name)
+        if self.copies.get(id(value), (None,))[0] is value:
+            self._copies_by_name[name] = value
+        return value
 
     def delete(self, name: str) -> None:
+        self.student_code_ran()
         self._request({"op": "delete", "name": name}, name)
 
     def bind(self, name: str, value: StudentFunction | StudentObject) -> None:
+        self.student_code_ran()
         self._request({"op": "bind", "name": name, "value": ["handle", value.number]}, name)
 
     def call(self, function, args: tuple, kwargs: dict, description: str):
@@ -208,6 +221,7 @@ class KernelLink:
             "args": [self._encoder.encode(item) for item in args],
             "kwargs": [[key, self._encoder.encode(item)] for key, item in kwargs.items()],
         }
+        self.student_code_ran()
         return self._request(request, f"{description}(...)")
 
 
