@@ -3,11 +3,12 @@
 State lives in a ``.grader`` folder beside the gradebook::
 
     .grader/<assignment>/jobs/<student>.json       the job a worker runs (and its .log)
-    .grader/<assignment>/results/<student>/        executed notebooks + result.json (worker)
+    .grader/<assignment>/executed/<student>/<assignment>/   executed notebooks (worker), read by nbgrader
+    .grader/<assignment>/results/<student>.json    what the worker did, written after the notebooks
     .grader/<assignment>/graded/<student>.json     written after the gradebook commit (fingerprint, notes)
 
 A submission is skipped when its ``graded`` record has the fingerprint (hash of the
-submitted files) it has now; a complete ``result.json`` with that fingerprint is recorded
+submitted files) it has now; a complete result with that fingerprint is recorded
 without executing again. Every file appears by atomic rename, and the gradebook is
 sqlite written by one process, so killing the run at any moment loses at most the
 notebooks being executed, and re-recording a submission replaces its grades (nbgrader's
@@ -196,7 +197,7 @@ def autograde(
             reason = "; ".join(["already graded", *graded.get("notes", [])])
             report.outcomes.append(SubmissionOutcome(student, OutcomeStatus.SKIPPED, score, max_score, reason))
             continue
-        result = SubmissionResult.load(state / "results" / student)
+        result = SubmissionResult.load(state / "results" / f"{student}.json")
         if not force and result is not None and result.fingerprint == fingerprints[student]:
             to_record.append(student)
             continue
@@ -209,7 +210,8 @@ def autograde(
             ignore=list(coursedir.ignore),
             db_url=snapshot_url,
             course_id=coursedir.course_id,
-            result_dir=str(state / "results" / student),
+            executed_dir=coursedir.format_path(str(state / "executed"), student, assignment),
+            result_file=str(state / "results" / f"{student}.json"),
             scratch_root=SCRATCH_ROOT,
             fingerprint=fingerprints[student],
             sandbox_mode=mode,
@@ -220,7 +222,7 @@ def autograde(
         job.save(job_file)
         to_execute.append(job_file)
 
-    writer = GradebookWriter(config, state / "staged")
+    writer = GradebookWriter(config, state / "executed")
     executor = executor or LocalProcessPool(jobs, job_timeout=limits.notebook_seconds * max(1, len(notebooks)) + 120)
     bar = tqdm(
         total=len(to_record) + len(to_execute),
@@ -260,12 +262,11 @@ def _record(
     crash: str | None,
 ) -> SubmissionOutcome:
     """Write one executed submission into the gradebook, or record why it could not be."""
-    result_dir = state / "results" / student
-    result = SubmissionResult.load(result_dir)
+    result = SubmissionResult.load(state / "results" / f"{student}.json")
     if crash or result is None or result.fingerprint != expected_fingerprint:
         return SubmissionOutcome(student, OutcomeStatus.FAILED, reason=crash or "the worker left no result")
     submission_dir = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
-    error = writer.record(assignment, student, submission_dir, result_dir, result.executed)
+    error = writer.record(assignment, student, submission_dir, result.executed)
     if error:
         return SubmissionOutcome(student, OutcomeStatus.FAILED, reason=error)
     graded = {"fingerprint": expected_fingerprint, "notes": result.notes}

@@ -64,11 +64,11 @@ def exercise_stats(config: Config, assignment: str) -> list[ExerciseStat]:
 def grading_times(state_dir: Path, assignment: str) -> dict[str, float]:
     """Student -> seconds the grader spent executing their notebooks (from its result records)."""
     times = {}
-    for folder in sorted((state_dir / assignment / "results").glob("*/")):
-        result = SubmissionResult.load(folder)
+    for path in sorted((state_dir / assignment / "results").glob("*.json")):
+        result = SubmissionResult.load(path)
         seconds = [notebook.seconds for notebook in result.notebooks.values() if notebook.seconds] if result else []
         if seconds:
-            times[folder.name] = sum(seconds)
+            times[path.stem] = sum(seconds)
     return times
 
 

@@ -26,7 +26,8 @@ class GradingJob:
     ignore: list[str]  # nbgrader's CourseDirectory.ignore patterns
     db_url: str  # read-only gradebook snapshot
     course_id: str
-    result_dir: str
+    executed_dir: str  # where the executed notebooks go, laid out as nbgrader's submitted folder
+    result_file: str  # the SubmissionResult
     scratch_root: str
     fingerprint: str
     sandbox_mode: str = "none"
@@ -59,13 +60,11 @@ class NotebookResult:
 
 @dataclass
 class SubmissionResult:
-    """A worker's result for one job, as its ``result.json``."""
+    """A worker's result for one job, written last, when its executed notebooks are in place."""
 
     student: str
     fingerprint: str  # of the submission it graded: a newer submission makes it stale
     notebooks: dict[str, NotebookResult] = field(default_factory=dict)
-
-    FILE = "result.json"
 
     @property
     def executed(self) -> list[str]:
@@ -75,14 +74,14 @@ class SubmissionResult:
     def notes(self) -> list[str]:
         return [f"{name}: {result.reason}" for name, result in self.notebooks.items() if result.reason]
 
-    def save(self, result_dir: Path) -> None:
-        write_atomically(result_dir / self.FILE, json.dumps(asdict(self), indent=1))
+    def save(self, path: Path) -> None:
+        write_atomically(path, json.dumps(asdict(self), indent=1))
 
     @classmethod
-    def load(cls, result_dir: Path) -> SubmissionResult | None:
-        """The result in ``result_dir``, or None if there is none (or it is not one)."""
+    def load(cls, path: Path) -> SubmissionResult | None:
+        """The result in ``path``, or None if there is none (or it is not one)."""
         try:
-            data = json.loads((result_dir / cls.FILE).read_text())
+            data = json.loads(path.read_text())
             notebooks = {
                 name: NotebookResult(**{**entry, "status": NotebookStatus(entry["status"])})
                 for name, entry in data.pop("notebooks").items()

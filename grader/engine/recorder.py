@@ -1,18 +1,17 @@
 """The single writer: put a worker's executed notebooks into nbgrader's gradebook.
 
 This is ``nbgrader autograde`` itself (``NbGraderAPI.autograde``) with two changes made
-through its configuration: it reads the worker's executed notebooks from a staging
-folder instead of the raw submission, and its execute step is gone (the notebooks are
-already executed and sanitized). nbgrader still creates the student and submission,
-reads the timestamp, computes late penalties, scores every cell with
+through its configuration: its submitted folder is the one the workers write their
+executed notebooks to (``.grader/<assignment>/executed``), and its execute step is gone
+(the notebooks are already executed and sanitized). nbgrader still creates the student
+and submission, reads the timestamp, computes late penalties, scores every cell with
 ``SaveAutoGrades`` and writes the autograded copy. A notebook the worker could not read
-is left out of the staging folder, so nbgrader scores it 0 as a missing notebook.
+is not in that folder, so nbgrader scores it 0 as a missing notebook.
 """
 
 from __future__ import annotations
 
 import copy
-import shutil
 import warnings
 from pathlib import Path
 
@@ -27,10 +26,9 @@ from traitlets.config import Config
 class GradebookWriter:
     """Records executed submissions of one course, one at a time."""
 
-    def __init__(self, config: Config, staging_root: Path) -> None:
-        self.staging_root = staging_root
+    def __init__(self, config: Config, executed_root: Path) -> None:
         writer_config = copy.deepcopy(config)
-        writer_config.CourseDirectory.submitted_directory = str(staging_root)
+        writer_config.CourseDirectory.submitted_directory = str(executed_root)
         writer_config.Autograde.sanitize_preprocessors = []
         writer_config.Autograde.autograde_preprocessors = [
             IgnorePattern,
@@ -42,26 +40,15 @@ class GradebookWriter:
         ]
         self.api = NbGraderAPI(config=writer_config)
 
-    def record(
-        self, assignment: str, student: str, submission_dir: Path, result_dir: Path, executed: list[str]
-    ) -> str | None:
+    def record(self, assignment: str, student: str, submission_dir: Path, executed: list[str]) -> str | None:
         """Grade one submission from its executed notebooks; return an error or None."""
         if not executed:
             return self.record_zero(assignment, student, submission_dir)
-        staged = Path(self.api.coursedir.format_path(str(self.staging_root), student, assignment))
-        shutil.rmtree(staged, ignore_errors=True)
-        staged.mkdir(parents=True)
-        timestamp = submission_dir / "timestamp.txt"
-        if timestamp.exists():
-            shutil.copy(timestamp, staged / "timestamp.txt")
-        for notebook in executed:
-            shutil.copy(result_dir / f"{notebook}.ipynb", staged / f"{notebook}.ipynb")
         with warnings.catch_warnings():
             # nbgrader 0.9's own autograde makes SQLAlchemy 2 warn "Object ... not in session";
             # stock nbgrader prints the same lines. They say nothing to an instructor.
             warnings.simplefilter("ignore", SAWarning)
             outcome = self.api.autograde(assignment, student, force=True, create=True)
-        shutil.rmtree(staged, ignore_errors=True)
         if not outcome["success"]:
             return f"nbgrader could not record the grades: {outcome.get('error') or outcome['log'][-500:]}"
         return None

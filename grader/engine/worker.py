@@ -7,9 +7,10 @@ start-up cost of Python, nbgrader and nbformat on every submission).
 A worker never writes to the gradebook. It copies the submission into a private scratch
 folder, sanitizes each notebook with nbgrader's own preprocessors against a read-only
 snapshot of the gradebook (restoring the instructor's test cells exactly as nbgrader's
-``autograde`` does), executes it in the sandbox and leaves the executed notebooks and a
-``result.json`` in the job's result folder. Every file appears by atomic rename, the
-``result.json`` last, so a killed worker leaves either a complete result or none.
+``autograde`` does), executes it in the sandbox and leaves the executed notebooks (with the
+submission's ``timestamp.txt``) where the recorder's nbgrader reads them, then the job's
+:class:`SubmissionResult`. Every file appears by atomic rename, the result last, so a killed
+worker leaves either a complete result or none.
 """
 
 from __future__ import annotations
@@ -132,9 +133,13 @@ async def grade(job: GradingJob, spare: SpareKernel | None = None) -> tuple[Subm
     Returns the record and a spare kernel started for the next job (``spare`` is used
     for this job's first notebook when it suits).
     """
-    result_dir = Path(job.result_dir)
-    result_dir.mkdir(parents=True, exist_ok=True)
-    (result_dir / SubmissionResult.FILE).unlink(missing_ok=True)
+    result_file, executed_dir = Path(job.result_file), Path(job.executed_dir)
+    result_file.unlink(missing_ok=True)
+    shutil.rmtree(executed_dir, ignore_errors=True)  # notebooks of an earlier run of this submission
+    executed_dir.mkdir(parents=True)
+    timestamp = Path(job.submission_dir) / "timestamp.txt"
+    if timestamp.is_file():
+        shutil.copy(timestamp, executed_dir / "timestamp.txt")
     sandbox = SandboxSettings(job.sandbox_mode, job.readonly_paths, GraderLimits(**job.limits))
     result = SubmissionResult(job.student, job.fingerprint)
     scratch: Path | None = None
@@ -168,7 +173,7 @@ async def grade(job: GradingJob, spare: SpareKernel | None = None) -> tuple[Subm
             if session is None:
                 session = await KernelSession.start(kernel_name, scratch / "work", sandbox)
             report = await run_notebook(nb, session)
-            write_atomically(result_dir / f"{notebook}.ipynb", nbformat.writes(nb))
+            write_atomically(executed_dir / f"{notebook}.ipynb", nbformat.writes(nb))
             result.notebooks[notebook] = NotebookResult(
                 NotebookStatus.EXECUTED,
                 "; ".join(report.notes) or None,
@@ -184,7 +189,7 @@ async def grade(job: GradingJob, spare: SpareKernel | None = None) -> tuple[Subm
             await spare.discard()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    result.save(result_dir)
+    result.save(result_file)
     return result, next_spare
 
 
