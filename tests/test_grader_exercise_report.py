@@ -23,6 +23,6 @@ def test_grading_times_add_up_the_notebooks_of_each_result(tmp_path):
     for student, seconds in {"alice": [3.5, 1.5], "bob": [7.0]}.items():
         notebooks = {f"nb{i}": NotebookResult(NotebookStatus.EXECUTED, seconds=s) for i, s in enumerate(seconds)}
         notebooks["late"] = NotebookResult(NotebookStatus.MISSING, "not submitted")
-        SubmissionResult(student, "fingerprint", notebooks).save(results / f"{student}.json")
+        SubmissionResult("fingerprint", notebooks).save(results / f"{student}.json")
     (results / "broken.json").write_text("{not json")
     assert grading_times(tmp_path, "lab") == {"alice": 5.0, "bob": 7.0}

@@ -31,7 +31,6 @@ class ExecutionReport:
     """What happened while a notebook ran."""
 
     seconds: float = 0.0
-    kernel_start_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
 
@@ -74,7 +73,7 @@ async def run_notebook(nb: NotebookNode, session: KernelSession) -> ExecutionRep
 
 
 async def _run_cells(nb: NotebookNode, session: KernelSession) -> ExecutionReport:
-    report = ExecutionReport(kernel_start_seconds=session.start_seconds)
+    report = ExecutionReport()
     limits = session.sandbox.limits
     client = CappedOutputClient(
         nb,

@@ -54,15 +54,13 @@ class NotebookStatus(str, Enum):
 class NotebookResult:
     status: NotebookStatus
     reason: str | None = None  # why it could not run, or why it stopped early
-    seconds: float | None = None  # execution time (executed notebooks)
-    kernel_start_seconds: float | None = None
+    seconds: float | None = None  # execution time (executed notebooks): export's unusual grading times
 
 
 @dataclass
 class SubmissionResult:
     """A worker's result for one job, written last, when its executed notebooks are in place."""
 
-    student: str
     fingerprint: str  # of the submission it graded: a newer submission makes it stale
     notebooks: dict[str, NotebookResult] = field(default_factory=dict)
 

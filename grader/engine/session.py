@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import json
 import secrets
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,13 +36,11 @@ class KernelSession:
     workdir: Path
     sandbox: SandboxSettings
     link_name: str  # the answering end's module name in the kernel
-    start_seconds: float
     examiner: Examiner | None = None
     problem: str | None = None  # why the kernel could not be prepared, if it could not
 
     @classmethod
     async def start(cls, kernel_name: str, workdir: Path, sandbox: SandboxSettings) -> KernelSession:
-        started = time.monotonic()
         km = SandboxedKernelManager(kernel_name=kernel_name)
         km.prepare(workdir, sandbox)
         examiner_start = asyncio.ensure_future(Examiner.start(workdir, sandbox))
@@ -62,7 +59,7 @@ class KernelSession:
                 await (await examiner_start).stop()
             raise
         kc.allow_stdin = False
-        session = cls(km, kc, workdir, sandbox, "_grader_link_" + secrets.token_hex(8), 0.0)
+        session = cls(km, kc, workdir, sandbox, "_grader_link_" + secrets.token_hex(8))
         try:
             session.examiner = await examiner_start
         except BaseException:
@@ -74,7 +71,6 @@ class KernelSession:
             reply = None
         if reply is None or reply["content"]["status"] != "ok":
             session.problem = f"the grader could not prepare the kernel: {reply and reply['content'].get('evalue')}"
-        session.start_seconds = time.monotonic() - started
         return session
 
     def suits(self, kernel_name: str, sandbox: SandboxSettings) -> bool:

@@ -141,7 +141,7 @@ async def grade(job: GradingJob, spare: SpareKernel | None = None) -> tuple[Subm
     if timestamp.is_file():
         shutil.copy(timestamp, executed_dir / "timestamp.txt")
     sandbox = SandboxSettings(job.sandbox_mode, job.readonly_paths, GraderLimits(**job.limits))
-    result = SubmissionResult(job.student, job.fingerprint)
+    result = SubmissionResult(job.fingerprint)
     scratch: Path | None = None
     next_spare: SpareKernel | None = None
     try:
@@ -178,7 +178,6 @@ async def grade(job: GradingJob, spare: SpareKernel | None = None) -> tuple[Subm
                 NotebookStatus.EXECUTED,
                 "; ".join(report.notes) or None,
                 round(report.seconds, 2),
-                round(report.kernel_start_seconds, 2),
             )
     except BaseException:
         if next_spare is not None:
