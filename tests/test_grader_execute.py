@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import psutil
@@ -152,3 +153,46 @@ def test_code_planted_to_run_at_kernel_start_changes_no_verdict(mode, planted):
     printed = "".join(output.get("text", "") for output in nb.cells[0].outputs)
     assert "planted: " in printed and printed.split("planted: ")[1].strip(), "the planted code ran"
     assert [o.output_type for o in nb.cells[1].outputs] == ["error"], nb.cells[1].outputs
+
+
+@pytest.mark.skipif(bwrap_problem() is not None or os.geteuid() != 0, reason="needs root and bubblewrap")
+def test_a_symlink_left_in_the_folder_hands_its_target_to_no_one(tmp_path):
+    # An earlier notebook's kernel can leave a link to any file in the folder the next kernel starts in;
+    # handing that folder to the next kernel's user must not hand over the link's target.
+    secret = tmp_path / "root-only" / "gradebook.db"
+    secret.parent.mkdir()
+    secret.write_text("every student's grades")
+    secret.chmod(0o600)
+    os.chmod(secret.parent, 0o755)
+    nb = new_notebook(
+        cells=[new_code_cell("print(open('link').read())")],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+    readonly = default_readonly_paths(python_of_kernel("python3"), [str(secret.parent)])
+    scratch = new_scratch(SCRATCH_ROOT)
+    (scratch / "work" / "link").symlink_to(secret)
+    try:
+        execute_notebook(nb, scratch / "work", SandboxSettings("bwrap", readonly, GraderLimits()))
+    finally:
+        shutil.rmtree(scratch)
+    assert (secret.stat().st_uid, secret.stat().st_mode & 0o777) == (0, 0o600)
+    assert [o.get("ename") for o in nb.cells[0].outputs] == ["PermissionError"], nb.cells[0].outputs
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_updating_a_display_counts_against_the_output_cap(mode):
+    flood = "handle = display('small', display_id=True)\nfor _ in range(5):\n    handle.update('x' * 500_000)"
+    nb = run(flood, mode, GraderLimits(output_bytes=100_000))
+    assert len(json.dumps(nb.cells[0].outputs)) < 150_000, "an update may not carry more than the cap"
+    assert "discarded" in json.dumps(nb.cells[0].outputs)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_malformed_widget_message_does_not_stop_the_notebook(mode):
+    nb = run(
+        "from ipykernel.comm import Comm\nComm(target_name='jupyter.widget', data={'state': 5})\nanswer = 42",
+        mode,
+        None,
+        "assert answer == 42",
+    )
+    assert nb.cells[1].outputs == [], nb.cells[1].outputs

@@ -39,25 +39,34 @@ def is_test_cell(cell: NotebookNode) -> bool:
     return cell.cell_type == "code" and nbgrader_utils.is_grade(cell) and not nbgrader_utils.is_solution(cell)
 
 
+#: Messages that add or replace output; all count against a cell's output budget.
+OUTPUT_MESSAGES = frozenset({"stream", "display_data", "update_display_data", "execute_result", "error"})
+
+
 class CappedOutputClient(NotebookClient):
-    """nbclient's client, keeping at most ``output_bytes`` of output per cell."""
+    """nbclient's client, keeping at most ``output_bytes`` of output per cell and surviving
+    widget messages it cannot read."""
 
     output_bytes: int = 2 * 1024**2
 
-    def output(self, outs, msg, display_id, cell_index):
-        used = getattr(self, "_used", {})
-        self._used = used
-        size = len(str(msg.get("content", "")))
-        used[cell_index] = used.get(cell_index, 0) + size
-        if used[cell_index] > self.output_bytes:
-            if used[cell_index] - size <= self.output_bytes:
-                outs.append(
-                    new_output(
-                        "stream", name="stdout", text=f"\n[grader: output beyond {self.output_bytes} bytes discarded]\n"
-                    )
-                )
-            return None
-        return super().output(outs, msg, display_id, cell_index)
+    def process_message(self, msg, cell, cell_index):
+        if msg["msg_type"] in OUTPUT_MESSAGES:
+            used = self.__dict__.setdefault("_output_used", {})
+            size = len(str(msg.get("content", "")))
+            before = used.get(cell_index, 0)
+            used[cell_index] = before + size
+            if used[cell_index] > self.output_bytes:
+                if before <= self.output_bytes:
+                    note = f"\n[grader: output beyond {self.output_bytes} bytes discarded]\n"
+                    cell.outputs.append(new_output("stream", name="stdout", text=note))
+                return None
+        return super().process_message(msg, cell, cell_index)
+
+    def handle_comm_msg(self, outs, msg, cell_index):
+        try:
+            super().handle_comm_msg(outs, msg, cell_index)
+        except Exception:  # noqa: BLE001 - a malformed widget message: its state is not kept
+            self.log.info("ignored a malformed widget message in cell %s", cell_index)
 
 
 def _failure(ename: str, message: str) -> NotebookNode:

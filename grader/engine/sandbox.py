@@ -104,13 +104,20 @@ def resolve_mode(requested: str) -> tuple[str, str | None]:
 
 @functools.lru_cache(maxsize=8)
 def kernel_python_paths(python: str) -> list[str]:
-    """Folders the kernel's Python needs: its prefixes and every existing sys.path entry."""
+    """Folders the kernel's Python needs: its prefixes and every existing sys.path entry.
+
+    The probe runs as the kernel will: without the instructor's ``PYTHON*`` variables
+    (``PYTHONPATH=.`` would otherwise open the course folder to every kernel) and outside
+    any course folder.
+    """
     probe = subprocess.run(
-        [python, "-c", "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, *sys.path]))"],
+        [python, "-E", "-c", "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, *sys.path]))"],
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
+        cwd="/",
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"},
     )
     paths = {os.path.realpath(p) for p in json.loads(probe.stdout) if p and os.path.isdir(p)}
     paths |= {os.path.dirname(os.path.dirname(os.path.realpath(python)))}
@@ -332,11 +339,15 @@ def examiner_launch(program: list[str], workdir: Path, private: Path, sandbox: S
 
 
 def give_to(folder: Path, uid: int) -> None:
-    """Hand the scratch folder to the kernel's user (it must write there, and only there)."""
-    for root, _dirs, files in os.walk(folder):
-        os.chown(root, uid, uid)
-        for name in files:
-            os.chown(os.path.join(root, name), uid, uid)
+    """Hand the scratch folder to the kernel's user (it must write there, and only there).
+
+    Links are handed over as links, never their targets: an earlier kernel may have left a
+    link to any file of the host in the folder.
+    """
+    for root, dirs, files in os.walk(folder):  # never descends into a linked folder
+        os.chown(root, uid, uid, follow_symlinks=False)
+        for name in dirs + files:
+            os.chown(os.path.join(root, name), uid, uid, follow_symlinks=False)
 
 
 def default_readonly_paths(kernel_python: str, extra: list[str]) -> list[str]:
