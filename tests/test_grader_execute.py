@@ -196,3 +196,22 @@ def test_a_malformed_widget_message_does_not_stop_the_notebook(mode):
         "assert answer == 42",
     )
     assert nb.cells[1].outputs == [], nb.cells[1].outputs
+
+
+@pytest.mark.skipif(bwrap_problem() is not None, reason=f"no sandbox here: {bwrap_problem()}")
+@pytest.mark.parametrize("folder", ["/tmp", "/dev/shm"])
+def test_the_sandboxs_memory_backed_folders_are_bounded(folder):
+    fill = (
+        "import errno\nwritten, full = 0, False\n"
+        "try:\n"
+        "    for index in range(8):\n"
+        f"        with open(f'{folder}/block-{{index}}', 'wb') as stream:\n"
+        "            stream.write(b'x' * 8 * 1024**2)\n"
+        "        written += 8\n"
+        "except OSError as error:\n"
+        "    full = error.errno == errno.ENOSPC\n"
+        "print('full' if full else 'other', written)"
+    )
+    nb = run(fill, "bwrap", GraderLimits(tmp_bytes=32 * 1024**2))
+    printed = "".join(output.get("text", "") for output in nb.cells[0].outputs).split()
+    assert printed[0] == "full" and 16 <= int(printed[1]) <= 32, f"the folder filled up after {printed[1]} MB"

@@ -172,9 +172,12 @@ def _limit_command(limits: GraderLimits, count_processes: bool) -> list[str]:
     return command + ["--"]
 
 
-def _bwrap_command(scratch: Path, readonly: list[str], uid: int | None, chdir: Path | None = None) -> list[str]:
-    """bubblewrap arguments exposing the system read-only and only ``scratch`` writable; the
-    process starts in ``chdir`` (default: ``scratch``)."""
+def _bwrap_command(
+    scratch: Path, readonly: list[str], uid: int | None, limits: GraderLimits, chdir: Path | None = None
+) -> list[str]:
+    """bubblewrap arguments exposing the system read-only and only ``scratch`` writable (plus a
+    private ``/tmp`` and ``/dev/shm`` of ``limits.tmp_bytes`` each); the process starts in
+    ``chdir`` (default: ``scratch``)."""
     command = [
         "bwrap",
         "--die-with-parent",
@@ -189,12 +192,16 @@ def _bwrap_command(scratch: Path, readonly: list[str], uid: int | None, chdir: P
         "/dev",
         "--perms",
         "1777",
+        "--size",
+        str(limits.tmp_bytes),
         "--tmpfs",
         "/dev/shm",
         "--proc",
         "/proc",
         "--perms",
         "1777",
+        "--size",
+        str(limits.tmp_bytes),
         "--tmpfs",
         "/tmp",
     ]
@@ -256,7 +263,7 @@ class SandboxProvisioner(LocalProvisioner):
         if sandbox.mode == "bwrap":
             if manager.kernel_uid is not None:
                 give_to(scratch, manager.kernel_uid)
-            wrapper = _bwrap_command(scratch, sandbox.readonly_paths, manager.kernel_uid)
+            wrapper = _bwrap_command(scratch, sandbox.readonly_paths, manager.kernel_uid, sandbox.limits)
             if any("ipykernel" in part for part in command):
                 # Inside the PID namespace the grader's PID means nothing: ipykernel would think
                 # its parent exited. --die-with-parent stops the kernel with the grader instead.
@@ -334,7 +341,7 @@ def examiner_launch(program: list[str], workdir: Path, private: Path, sandbox: S
         str(Path(grader_home) / "grader"),
         str(workdir),
     ]
-    wrapper = _bwrap_command(private, readonly, uid, chdir=workdir)
+    wrapper = _bwrap_command(private, readonly, uid, sandbox.limits, chdir=workdir)
     return wrapper + _limit_command(sandbox.limits, count_processes=uid is not None) + program, environment
 
 

@@ -24,6 +24,12 @@ class GraderLimits(Configurable):
     ).tag(config=True)
     cpu_seconds = Int(1800, min=1, help="CPU time of a kernel, in seconds.").tag(config=True)
     file_bytes = Int(256 * 1024**2, min=1024, help="Largest file a notebook may write, in bytes.").tag(config=True)
+    tmp_bytes = Int(
+        512 * 1024**2,
+        min=1024**2,
+        help="Size of each of the sandbox's private /tmp and /dev/shm, in bytes (memory-backed, so outside the "
+        "address-space limit).",
+    ).tag(config=True)
     output_bytes = Int(
         2 * 1024**2, min=1024, help="Output the grader keeps per cell, in bytes; the rest is discarded with a note."
     ).tag(config=True)
