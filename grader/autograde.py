@@ -182,7 +182,8 @@ def autograde(
     if mode == "bwrap":
         kernel_names = {_kernel_name(coursedir, assignment, n) for n in notebooks}
         extra = [str(course_root(config) / p) for p in sandbox_settings.readonly_paths]
-        readonly = sorted({p for name in kernel_names for p in default_readonly_paths(python_of_kernel(name), extra)})
+        pythons = {python_of_kernel(name) for name in kernel_names} - {None}  # a missing kernel fails its notebooks
+        readonly = sorted({path for python in pythons for path in default_readonly_paths(python, extra)})
     snapshot_url = snapshot_gradebook(coursedir.db_url, state / "gradebook-snapshot.db")
 
     to_execute: list[Path] = []

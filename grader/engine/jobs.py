@@ -48,6 +48,7 @@ class NotebookStatus(str, Enum):
     EXECUTED = "executed"  # ran; its executed copy is in the result folder
     MISSING = "missing"  # not in the submission
     UNREADABLE = "unreadable"  # not a notebook nbgrader could restore
+    NOT_RUN = "not run"  # could not be run on this machine (its kernel is not installed)
 
 
 @dataclass

@@ -24,7 +24,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpec, KernelSpecManager
+from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpec, KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import default
@@ -368,7 +368,11 @@ def resolve_kernel_name(kernel_name: str) -> str:
     return NATIVE_KERNEL_NAME if kernel_name == "python" else kernel_name
 
 
-def python_of_kernel(kernel_name: str) -> str:
-    """The Python interpreter a kernelspec launches (its argv[0], or this Python)."""
-    argv = KernelSpecManager().get_kernel_spec(resolve_kernel_name(kernel_name)).argv
+def python_of_kernel(kernel_name: str) -> str | None:
+    """The Python interpreter a kernelspec launches (its argv[0], or this Python); None when no
+    such kernel is installed."""
+    try:
+        argv = KernelSpecManager().get_kernel_spec(resolve_kernel_name(kernel_name)).argv
+    except NoSuchKernel:
+        return None
     return argv[0] if argv and os.path.isabs(argv[0]) else sys.executable

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TextIO
 
 import nbformat
+from jupyter_client.kernelspec import NoSuchKernel
 from nbgrader import utils as nbgrader_utils
 from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec
 
@@ -171,7 +172,12 @@ async def grade(job: GradingJob, spare: SpareKernel | None = None) -> tuple[Subm
                     session.claim_files()  # a new kernel is given its folder when it starts
                 next_spare = SpareKernel.start(kernel_name, sandbox, job.scratch_root)
             if session is None:
-                session = await KernelSession.start(kernel_name, scratch / "work", sandbox)
+                try:
+                    session = await KernelSession.start(kernel_name, scratch / "work", sandbox)
+                except NoSuchKernel:
+                    reason = f"its kernel `{kernel_name}` is not installed on the grading machine"
+                    result.notebooks[notebook] = NotebookResult(NotebookStatus.NOT_RUN, reason)
+                    continue
             report = await run_notebook(nb, session)
             write_atomically(executed_dir / f"{notebook}.ipynb", nbformat.writes(nb))
             result.notebooks[notebook] = NotebookResult(

@@ -21,6 +21,9 @@ MESSAGE_LIMIT = 1024**3
 #: The folder that holds the ``grader`` package: the examiner imports it from there only.
 GRADER_HOME = str(Path(__file__).resolve().parents[3])  # the folder that holds the grader package
 
+#: How long stopping an examiner may wait for it to be gone.
+STOP_SECONDS = 30
+
 #: ``relay(request)`` gives one request to the kernel and returns its raw answer text.
 Relay = Callable[[dict], Awaitable[str]]
 
@@ -87,7 +90,13 @@ class Examiner:
             await self._send({"op": "answer", "text": await relay(message["request"])})
 
     async def stop(self) -> None:
+        """Kill the process, and end its input: a sandboxed examiner that bwrap could not take down
+        with it (killed while it was still setting up) exits on reading the end of its input."""
         if self.process.returncode is None:
             self.process.kill()
-            await self.process.wait()
+        self.process.stdin.close()
+        try:
+            await asyncio.wait_for(self.process.wait(), STOP_SECONDS)
+        except asyncio.TimeoutError:
+            pass  # a process that holds its output open and reads nothing more: it stops with the worker
         self._folder.cleanup()
