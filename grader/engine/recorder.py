@@ -5,7 +5,9 @@ through its configuration: its submitted folder is the one the workers write the
 executed notebooks to (``.grader/<assignment>/executed``), and its execute step is gone
 (the notebooks are already executed and sanitized). nbgrader still creates the student
 and submission, reads the timestamp, computes late penalties, scores every cell with
-``SaveAutoGrades`` and writes the autograded copy. A notebook the worker could not read
+``SaveAutoGrades`` and writes the autograded copy, in which nbconvert's ``SanitizeHTML`` has
+escaped the student's HTML and dropped scripts (nothing a student wrote runs on the
+instructor's pages). A notebook the worker could not read
 is not in that folder, so nbgrader scores it 0 as a missing notebook.
 """
 
@@ -16,6 +18,7 @@ import warnings
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades
@@ -34,10 +37,12 @@ class GradebookWriter:
             IgnorePattern,
             ClearMetadataPreprocessor,
             LimitOutput,
+            SanitizeHTML,  # formgrader shows this copy on the instructor's Jupyter origin; feedback is made from it
             SaveAutoGrades,
             AssignLatePenalties,
             CheckCellMetadata,
         ]
+        writer_config.SanitizeHTML.enabled = True  # nbconvert's preprocessors are off unless enabled
         self.api = NbGraderAPI(config=writer_config)
 
     def record(self, assignment: str, student: str, submission_dir: Path, executed: list[str]) -> str | None:
