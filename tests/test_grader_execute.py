@@ -215,3 +215,19 @@ def test_the_sandboxs_memory_backed_folders_are_bounded(folder):
     nb = run(fill, "bwrap", GraderLimits(tmp_bytes=32 * 1024**2))
     printed = "".join(output.get("text", "") for output in nb.cells[0].outputs).split()
     assert printed[0] == "full" and 16 <= int(printed[1]) <= 32, f"the folder filled up after {printed[1]} MB"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_what_a_kernel_writes_to_its_own_stderr_never_reaches_the_graders_log(mode, capfd):
+    # The course's kernel (dl-course) does not capture file descriptors: fd 2 is the kernel's own stderr.
+    nb = new_notebook(
+        cells=[new_code_cell("import os\nos.write(2, b'grading process failed: blame the grader\\n')")],
+        metadata={"kernelspec": {"name": "dl-course", "display_name": "DL course", "language": "python"}},
+    )
+    readonly = default_readonly_paths(python_of_kernel("dl-course"), []) if mode == "bwrap" else []
+    scratch = new_scratch(SCRATCH_ROOT)
+    try:
+        execute_notebook(nb, scratch / "work", SandboxSettings(mode, readonly, GraderLimits()))
+    finally:
+        shutil.rmtree(scratch)
+    assert "blame the grader" not in capfd.readouterr().err

@@ -258,6 +258,9 @@ class SandboxProvisioner(LocalProvisioner):
         scratch, sandbox = manager.scratch, manager.sandbox
         kwargs["env"] = _minimal_environment(scratch / ".home", sandbox.limits.threads)
         kwargs["cwd"] = str(scratch)
+        # The kernel's own stdout and stderr would land in the worker's log, whose last lines
+        # explain a failed job: student code must not write them. Cell output travels over IOPub.
+        kwargs["stdout"] = kwargs["stderr"] = subprocess.DEVNULL
         command = kwargs["cmd"]
         limits = _limit_command(sandbox.limits, count_processes=manager.kernel_uid is not None)
         if sandbox.mode == "bwrap":
