@@ -105,3 +105,16 @@ def test_a_limit_of_the_wrong_kind_is_one_line(course, capsys):
     capsys.readouterr()
     err = refusal(capsys, "--config", config, "autograde", "01-hello-world", "--sandbox", "none")
     assert "c.GraderLimits" in err and "cell_seconds" in err
+
+
+def test_a_courses_nbgrader_cell_timeout_is_the_cell_limit_unless_the_grader_is_told_otherwise():
+    from traitlets.config import Config
+
+    from grader.autograde import limits_from_config
+
+    course = Config()
+    course.Execute.timeout = 2  # nbgrader's own timeout test sets this
+    assert limits_from_config(course, None).cell_seconds == 2
+    course.GraderLimits.cell_seconds = 20
+    assert limits_from_config(course, None).cell_seconds == 20
+    assert limits_from_config(Config(), None).cell_seconds == 300

@@ -6,7 +6,7 @@ A course sets them in its ``nbgrader_config.py`` (``c.GraderLimits.cell_seconds 
 
 from __future__ import annotations
 
-from traitlets import Enum, Int, List, Unicode
+from traitlets import Enum, Int, List, Unicode, default
 from traitlets.config import Configurable
 
 #: Sandbox modes of ``--sandbox`` and ``c.GraderSandbox.mode``.
@@ -36,12 +36,21 @@ class GraderLimits(Configurable):
     notebook_seconds = Int(600, min=1, help="Wall time of a whole notebook, in seconds (also --timeout).").tag(
         config=True
     )
-    cell_seconds = Int(300, min=1, help="Wall time of one cell, in seconds.").tag(config=True)
+    cell_seconds = Int(
+        300,
+        min=1,
+        help="Wall time of one cell, in seconds. Default: the course's c.Execute.timeout (nbgrader's), else 300.",
+    ).tag(config=True)
     threads = Int(
         0,
         min=0,
         help="Math-library threads per kernel (TensorFlow, OpenMP, BLAS). 0: the cores divided by the parallel jobs.",
     ).tag(config=True)
+
+    @default("cell_seconds")
+    def _courses_execute_timeout(self) -> int:
+        timeout = self.config.get("Execute", {}).get("timeout")
+        return int(timeout) if isinstance(timeout, (int, float)) and timeout >= 1 else 300
 
     def as_dict(self) -> dict[str, int]:
         """The limits as plain data (what a grading job carries to its worker)."""
