@@ -46,6 +46,7 @@ from grader.engine.sandbox import (
     thread_budget,
 )
 from grader.engine.settings import GraderLimits, GraderSandbox
+from grader.engine.worker import SANITIZERS
 from grader.errors import GraderError
 
 #: Scratch copies live in a short path: Unix socket paths (the kernel's IPC) are limited to 107 bytes.
@@ -108,6 +109,17 @@ def limits_from_config(config: Config, timeout: float | None) -> GraderLimits:
         limits.notebook_seconds = int(timeout)
         limits.cell_seconds = min(limits.cell_seconds, int(timeout))
     return limits
+
+
+def sanitizer_settings(config: Config) -> dict[str, dict]:
+    """The course's settings of nbgrader's autograde sanitizers, as plain data for the workers."""
+    settings = {sanitizer.__name__: dict(config.get(sanitizer.__name__, {})) for sanitizer in SANITIZERS}
+    settings = {name: values for name, values in settings.items() if values}
+    try:
+        json.dumps(settings)
+    except TypeError as error:
+        raise GraderError(f"a sanitizer setting of the course is not plain data: {error}") from None
+    return settings
 
 
 def snapshot_gradebook(db_url: str, target: Path) -> str:
@@ -185,6 +197,7 @@ def autograde(
         pythons = {python_of_kernel(name) for name in kernel_names} - {None}  # a missing kernel fails its notebooks
         readonly = sorted({path for python in pythons for path in default_readonly_paths(python, extra)})
     snapshot_url = snapshot_gradebook(coursedir.db_url, state / "gradebook-snapshot.db")
+    sanitizer_config = sanitizer_settings(config)
 
     to_execute: list[Path] = []
     to_record: list[str] = []
@@ -218,6 +231,7 @@ def autograde(
             sandbox_mode=mode,
             readonly_paths=readonly,
             limits=limits.as_dict(),
+            sanitizer_config=sanitizer_config,
         )
         job_file = state / "jobs" / f"{student}.json"
         job.save(job_file)

@@ -37,5 +37,7 @@ c.GenerateAssignment.preprocessors = [CourseAddress, *GenerateAssignment.class_t
 # Labs may train models: give a cell up to five minutes before nbgrader gives up on it.
 c.ExecutePreprocessor.timeout = 300
 
+# A test cell a student deleted comes back from the gradebook (nbgrader's default leaves it out).
+c.OverwriteCells.add_missing_cells = True
 # The grader's sandbox: what student kernels may read besides the system and their Python.
 c.GraderSandbox.readonly_paths = ["dlcourse", "datasets"]

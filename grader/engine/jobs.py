@@ -33,6 +33,7 @@ class GradingJob:
     sandbox_mode: str = "none"
     readonly_paths: list[str] = field(default_factory=list)
     limits: dict[str, int] = field(default_factory=dict)  # GraderLimits.as_dict()
+    sanitizer_config: dict[str, dict] = field(default_factory=dict)  # the course's c.<Sanitizer>.<setting>s
 
     def save(self, path: Path) -> None:
         write_atomically(path, json.dumps(asdict(self), indent=1))
@@ -45,7 +46,7 @@ class GradingJob:
 class NotebookStatus(str, Enum):
     """What became of one notebook of a submission in the worker."""
 
-    EXECUTED = "executed"  # ran; its executed copy is in the result folder
+    EXECUTED = "executed"  # ran; its executed copy is in the job's executed folder
     MISSING = "missing"  # not in the submission
     UNREADABLE = "unreadable"  # not a notebook nbgrader could restore
     NOT_RUN = "not run"  # could not be run on this machine (its kernel is not installed)

@@ -49,8 +49,11 @@ class GraderLimits(Configurable):
 
     @default("cell_seconds")
     def _courses_execute_timeout(self) -> int:
-        timeout = self.config.get("Execute", {}).get("timeout")
-        return int(timeout) if isinstance(timeout, (int, float)) and timeout >= 1 else 300
+        for section in ("Execute", "ExecutePreprocessor"):  # nbgrader's Execute is an ExecutePreprocessor
+            timeout = self.config.get(section, {}).get("timeout")
+            if isinstance(timeout, (int, float)) and timeout >= 1:
+                return int(timeout)
+        return 300
 
     def as_dict(self) -> dict[str, int]:
         """The limits as plain data (what a grading job carries to its worker)."""

@@ -32,6 +32,7 @@ import nbformat
 from jupyter_client.kernelspec import NoSuchKernel
 from nbgrader import utils as nbgrader_utils
 from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec
+from traitlets.config import Config
 
 from grader.engine.cells import run_notebook
 from grader.engine.jobs import GradingJob, NotebookResult, NotebookStatus, SubmissionResult, write_atomically
@@ -39,7 +40,7 @@ from grader.engine.sandbox import SandboxSettings
 from grader.engine.session import KernelSession, kernel_name_of
 from grader.engine.settings import GraderLimits
 
-#: nbgrader's sanitizing steps of ``autograde``, in its order.
+#: nbgrader's sanitizing steps of ``autograde``, in its order (a course may configure each).
 SANITIZERS = (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata)
 
 
@@ -59,15 +60,16 @@ def read_submitted(path: Path) -> tuple[nbformat.NotebookNode | None, str | None
 
 
 def sanitize(nb: nbformat.NotebookNode, job: GradingJob, notebook: str) -> nbformat.NotebookNode:
-    """Apply nbgrader's autograde sanitizers: test cells come back from the gradebook."""
+    """Apply nbgrader's autograde sanitizers, configured as the course configures them: test cells
+    come back from the gradebook (and deleted ones too, with ``c.OverwriteCells.add_missing_cells``)."""
     resources = {
         "nbgrader": {"student": job.student, "assignment": job.assignment, "notebook": notebook, "db_url": job.db_url},
         "unique_key": notebook,
         "metadata": {"name": notebook},
     }
+    config = Config(job.sanitizer_config)
     for preprocessor in SANITIZERS:
-        options = {"add_missing_cells": True} if preprocessor is OverwriteCells else {}
-        nb, resources = preprocessor(**options).preprocess(nb, resources)
+        nb, resources = preprocessor(config=config).preprocess(nb, resources)
     return nb
 
 

@@ -1,9 +1,10 @@
-"""A notebook whose kernel is not installed where the grader runs fails alone, with one line."""
+"""A course's own nbgrader settings and kernels apply as under stock nbgrader; what cannot run fails alone."""
 
 from __future__ import annotations
 
 import json
 
+import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
@@ -31,3 +32,18 @@ def test_a_kernel_missing_here_scores_its_notebook_zero_and_says_why(tmp_path):
         ("bob", OutcomeStatus.GRADED, 0),
     ]
     assert all("`julia-1.11` is not installed" in o.reason and "\n" not in o.reason for o in report.outcomes)
+
+
+@pytest.mark.parametrize("add_missing_cells", [False, True])
+def test_a_deleted_test_cell_comes_back_only_if_the_course_says_so(tmp_path, add_missing_cells):
+    config, released = make_course(tmp_path)
+    config.OverwriteCells.add_missing_cells = add_missing_cells
+    submission = quiz.answered(released, quiz.HONEST)
+    submission.cells = [c for c in submission.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "add-tests"]
+    quiz.write_submission(tmp_path, "alice", submission)
+    (outcome,) = autograde(config, quiz.ASSIGNMENT, jobs=1, sandbox=SANDBOX, progress=False).outcomes
+    autograded = nbformat.read(next((tmp_path / "autograded" / "alice").rglob("*.ipynb")), as_version=4)
+    ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in autograded.cells]
+    assert ("add-tests" in ids) is add_missing_cells
+    assert outcome.status is OutcomeStatus.GRADED
+    assert outcome.score == sum(quiz.POINTS.values()) - (0 if add_missing_cells else quiz.POINTS["add-tests"])
