@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from pathlib import Path
 
 import psutil
 import pytest
@@ -42,22 +43,28 @@ def run(
     test: str | None = None,
     *more_tests: str,
     files: dict[str, str] | None = None,
+    links: dict[str, Path] | None = None,
+    readable: tuple[str, ...] = (),
+    kernel: str = "python3",
 ):
     """Execute ``source`` (and, given, the test cells ``test``, ``*more_tests`` after it) in a grader
-    kernel started in a folder that holds ``files``."""
+    kernel of ``kernel`` started in a folder that holds ``files`` and ``links``; with bwrap the
+    kernel may read ``readable`` too."""
     cells = [new_code_cell(source)]
     for index, code in enumerate([test, *more_tests] if test is not None else []):
         metadata = {"nbgrader": {"grade": True, "grade_id": f"t{index}", "points": 1}}
         cells.append(new_code_cell(code, metadata=metadata))
     nb = new_notebook(
         cells=cells,
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        metadata={"kernelspec": {"name": kernel, "display_name": kernel, "language": "python"}},
     )
-    readonly = default_readonly_paths(python_of_kernel("python3"), []) if mode == "bwrap" else []
+    readonly = default_readonly_paths(python_of_kernel(kernel), list(readable)) if mode == "bwrap" else []
     scratch = new_scratch(SCRATCH_ROOT)  # the grader's own short path: IPC socket paths are limited
     for name, text in (files or {}).items():
         (scratch / "work" / name).parent.mkdir(parents=True, exist_ok=True)
         (scratch / "work" / name).write_text(text)
+    for name, target in (links or {}).items():
+        (scratch / "work" / name).symlink_to(target)
     try:
         execute_notebook(nb, scratch / "work", SandboxSettings(mode, readonly, limits or GraderLimits()))
     finally:
@@ -102,17 +109,9 @@ def test_kernels_know_they_are_autograding_as_under_stock_nbgrader(mode):
 
 
 def test_a_python_kernelspec_is_jupyter_clients_alias_of_python3():
-    nb = new_notebook(
-        cells=[new_code_cell("print('ran')")],
-        metadata={"kernelspec": {"name": "python", "display_name": "Python", "language": "python"}},
-    )
-    assert kernel_name_of(nb) == "python3"
     assert python_of_kernel("python") == python_of_kernel("python3")
-    scratch = new_scratch(SCRATCH_ROOT)
-    try:
-        execute_notebook(nb, scratch / "work", SandboxSettings("none", [], GraderLimits()))
-    finally:
-        shutil.rmtree(scratch)
+    nb = run("print('ran')", "none", kernel="python")
+    assert kernel_name_of(nb) == "python3"
     assert nb.cells[0].outputs[0]["text"] == "ran\n"
 
 
@@ -164,17 +163,7 @@ def test_a_symlink_left_in_the_folder_hands_its_target_to_no_one(tmp_path):
     secret.write_text("every student's grades")
     secret.chmod(0o600)
     os.chmod(secret.parent, 0o755)
-    nb = new_notebook(
-        cells=[new_code_cell("print(open('link').read())")],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-    )
-    readonly = default_readonly_paths(python_of_kernel("python3"), [str(secret.parent)])
-    scratch = new_scratch(SCRATCH_ROOT)
-    (scratch / "work" / "link").symlink_to(secret)
-    try:
-        execute_notebook(nb, scratch / "work", SandboxSettings("bwrap", readonly, GraderLimits()))
-    finally:
-        shutil.rmtree(scratch)
+    nb = run("print(open('link').read())", "bwrap", readable=(str(secret.parent),), links={"link": secret})
     assert (secret.stat().st_uid, secret.stat().st_mode & 0o777) == (0, 0o600)
     assert [o.get("ename") for o in nb.cells[0].outputs] == ["PermissionError"], nb.cells[0].outputs
 
@@ -220,14 +209,5 @@ def test_the_sandboxs_memory_backed_folders_are_bounded(folder):
 @pytest.mark.parametrize("mode", MODES)
 def test_what_a_kernel_writes_to_its_own_stderr_never_reaches_the_graders_log(mode, capfd):
     # The course's kernel (dl-course) does not capture file descriptors: fd 2 is the kernel's own stderr.
-    nb = new_notebook(
-        cells=[new_code_cell("import os\nos.write(2, b'grading process failed: blame the grader\\n')")],
-        metadata={"kernelspec": {"name": "dl-course", "display_name": "DL course", "language": "python"}},
-    )
-    readonly = default_readonly_paths(python_of_kernel("dl-course"), []) if mode == "bwrap" else []
-    scratch = new_scratch(SCRATCH_ROOT)
-    try:
-        execute_notebook(nb, scratch / "work", SandboxSettings(mode, readonly, GraderLimits()))
-    finally:
-        shutil.rmtree(scratch)
+    run("import os\nos.write(2, b'grading process failed: blame the grader\\n')", mode, kernel="dl-course")
     assert "blame the grader" not in capfd.readouterr().err
