@@ -227,6 +227,15 @@ def cheating_notebooks(released: nbformat.NotebookNode, course: Path, network_po
     return cheats
 
 
+#: Code that makes ``_fake``, a module named numpy whose testing asserts pass whatever they get.
+_FAKE_NUMPY = (
+    "import types\n"
+    "_fake = types.ModuleType('numpy')\n"
+    "_fake.testing = types.SimpleNamespace(assert_allclose=lambda *a, **k: None, "
+    "assert_array_equal=lambda *a, **k: None)\n"
+)
+
+
 def examiner_cheating_notebooks(released: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
     """Cheats that reach into the test while it runs, or hand over values that lie.
 
@@ -277,19 +286,13 @@ def examiner_cheating_notebooks(released: nbformat.NotebookNode) -> dict[str, nb
             },
         ),
         "fake-numpy": wrong(
-            "import sys, types\n"
-            "_fake = types.ModuleType('numpy')\n"
-            "_fake.testing = types.SimpleNamespace(assert_allclose=lambda *a, **k: None, "
-            "assert_array_equal=lambda *a, **k: None)\n"
+            _FAKE_NUMPY + "import sys\n"
             "_fake.asarray, _fake.arange = __import__('numpy').asarray, __import__('numpy').arange\n"
             "sys.modules['numpy'] = np = _fake"
         ),
         "read-history": wrong("print(In)\nprint(get_ipython().user_ns.get('_ih'))"),
         "replace-import": wrong(
-            "import builtins, types\n"
-            "_fake = types.ModuleType('numpy')\n"
-            "_fake.testing = types.SimpleNamespace(assert_allclose=lambda *a, **k: None, "
-            "assert_array_equal=lambda *a, **k: None)\n"
+            _FAKE_NUMPY + "import builtins\n"
             "_real_import = builtins.__import__\n"
             "builtins.__import__ = lambda name, *a, **k: _fake if name == 'numpy' else _real_import(name, *a, **k)"
         ),
