@@ -63,7 +63,7 @@ demo: $(READY) ## Grader demo: release, collect, autograde, feedback and export 
 bench: $(READY) ## Time every solution notebook against the 60 s budget (prints the table)
 	$(BIN)/python -m bench.solutions
 
-bench-grade: $(READY) ## Compare the grader's parallel autograding with stock nbgrader
+bench-grade: $(READY) ## Time the grader (local pool and Dask) against stock nbgrader on the same submissions
 	$(BIN)/python -m bench.grading
 
 datasets: $(READY) ## Rebuild the committed datasets from their registry packages

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from tqdm import tqdm
@@ -41,11 +42,13 @@ from grader.engine.recorder import GradebookWriter
 from grader.engine.sandbox import (
     default_readonly_paths,
     python_of_kernel,
+    refuse_exposure,
     resolve_kernel_name,
     resolve_mode,
     thread_budget,
 )
-from grader.engine.settings import GraderLimits, GraderSandbox
+from grader.engine.settings import GraderExecutor, GraderKernels, GraderLimits, GraderSandbox
+from grader.engine.warmup import modules_imported
 from grader.engine.worker import SANITIZERS
 from grader.errors import GraderError
 
@@ -77,6 +80,20 @@ class AutogradeReport:
     warning: str | None = None
     seconds: float = 0.0
     outcomes: list[SubmissionOutcome] = field(default_factory=list)
+
+
+def _instructors_paths(coursedir: CourseDirectory, config: Config) -> tuple[dict[str, str], dict[str, str]]:
+    """What no sandbox may show: folders no mount may touch, and paths no mount may contain."""
+    root = course_root(config)
+    hidden = {
+        f"the course's {name} folder": str(root / getattr(coursedir, f"{name}_directory"))
+        for name in ("source", "release", "submitted", "autograded", "feedback")
+    }
+    hidden |= {"the grader's records": str(state_dir(config)), "other kernels' folders": SCRATCH_ROOT}
+    covered = {"the course root": str(root)}
+    if coursedir.db_url.startswith("sqlite:///"):
+        covered["the gradebook"] = coursedir.db_url.removeprefix("sqlite:///")
+    return hidden, covered
 
 
 def state_dir(config: Config) -> Path:
@@ -122,8 +139,13 @@ def sanitizer_settings(config: Config) -> dict[str, dict]:
     return settings
 
 
+#: nbgrader's tables of students and their work, emptied in the workers' copy of the gradebook.
+STUDENT_TABLES = ("comment", "grade", "submitted_notebook", "submitted_assignment", "student")
+
+
 def snapshot_gradebook(db_url: str, target: Path) -> str:
-    """A consistent read-only copy of a sqlite gradebook for the workers."""
+    """A consistent read-only copy of a sqlite gradebook for the workers, without any student's
+    record: the sanitizers read only the assignment's cells, and the copy may travel to other machines."""
     if not db_url.startswith("sqlite:///"):
         return db_url
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -132,6 +154,9 @@ def snapshot_gradebook(db_url: str, target: Path) -> str:
     copy = sqlite3.connect(temporary)
     with copy:
         source.backup(copy)
+        for table in STUDENT_TABLES:
+            copy.execute(f"DELETE FROM {table}")
+    copy.execute("VACUUM")
     source.close()
     copy.close()
     os.replace(temporary, target)
@@ -151,6 +176,31 @@ def require_gradebook(db_url: str, assignment: str) -> None:
             f"there is no gradebook yet ({db_url.removeprefix('sqlite:///')}): "
             f"release the assignment first, e.g. python -m grader release {assignment}"
         )
+
+
+def assignment_imports(coursedir: CourseDirectory, assignment: str) -> tuple[list[str], list[str]]:
+    """The modules the instructor's notebooks of ``assignment`` import (its source, else its
+    release): in student cells (for kernels), and in every cell (for examiners)."""
+    for folder in (coursedir.source_directory, coursedir.release_directory):
+        paths = sorted(Path(coursedir.format_path(folder, ".", assignment)).glob("*.ipynb"))
+        if paths:
+            notebooks = []
+            for path in paths:
+                try:
+                    notebooks.append(nbformat.read(path, as_version=4))
+                except Exception:  # noqa: BLE001 - an unreadable notebook: release reports it; nothing to preload
+                    continue
+            return modules_imported(notebooks), modules_imported(notebooks, tests=True)
+    return [], []
+
+
+def make_executor(settings: GraderExecutor, jobs: int, job_timeout: float) -> Executor:
+    """The executor the course's ``c.GraderExecutor`` settings name."""
+    if settings.kind == "dask":
+        from grader.engine.dask_pool import DaskExecutor  # distributed is imported only when asked for
+
+        return DaskExecutor(settings.scheduler, jobs, job_timeout)
+    return LocalProcessPool(jobs, job_timeout)
 
 
 def autograde(
@@ -196,8 +246,12 @@ def autograde(
         extra = [str(course_root(config) / p) for p in sandbox_settings.readonly_paths]
         pythons = {python_of_kernel(name) for name in kernel_names} - {None}  # a missing kernel fails its notebooks
         readonly = sorted({path for python in pythons for path in default_readonly_paths(python, extra)})
+        refuse_exposure(readonly, *_instructors_paths(coursedir, config))
     snapshot_url = snapshot_gradebook(coursedir.db_url, state / "gradebook-snapshot.db")
     sanitizer_config = sanitizer_settings(config)
+    kernel_imports, examiner_imports = assignment_imports(coursedir, assignment)
+    configured = GraderKernels(config=config).preload
+    preload = kernel_imports if configured is None else list(configured)
 
     to_execute: list[Path] = []
     to_record: list[str] = []
@@ -232,13 +286,16 @@ def autograde(
             readonly_paths=readonly,
             limits=limits.as_dict(),
             sanitizer_config=sanitizer_config,
+            preload=preload,
+            examiner_preload=examiner_imports,
         )
         job_file = state / "jobs" / f"{student}.json"
         job.save(job_file)
         to_execute.append(job_file)
 
     writer = GradebookWriter(config, state / "executed")
-    executor = executor or LocalProcessPool(jobs, job_timeout=limits.notebook_seconds * max(1, len(notebooks)) + 120)
+    job_timeout = limits.notebook_seconds * max(1, len(notebooks)) + 120
+    executor = executor or make_executor(GraderExecutor(config=config), jobs, job_timeout)
     bar = tqdm(
         total=len(to_record) + len(to_execute),
         desc=f"autograde {assignment}",

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from grader.course import course_root, load_course_config
-from grader.engine.settings import CONFIGURABLES, SANDBOX_MODES
+from grader.engine.settings import CONFIGURABLES, EXECUTORS, SANDBOX_MODES
 from grader.errors import GraderError
 from grader.release import release
 
@@ -23,6 +23,10 @@ def _autograde(args: argparse.Namespace) -> int:
     from grader.autograde import OutcomeStatus, autograde
 
     config = load_course_config(args.config)
+    if args.executor:
+        config.GraderExecutor.kind = args.executor
+    if args.scheduler:
+        config.GraderExecutor.kind, config.GraderExecutor.scheduler = "dask", args.scheduler
     report = autograde(
         config,
         args.assignment,
@@ -42,13 +46,19 @@ def _autograde(args: argparse.Namespace) -> int:
 
 
 def _feedback(args: argparse.Namespace) -> int:
-    from grader.feedback import generate_feedback
+    from grader.feedback import FeedbackFailed, generate_feedback
 
     config = load_course_config(args.config)
-    written = generate_feedback(config, args.assignment, students=args.student)
+    failure: FeedbackFailed | None = None
+    try:
+        written = generate_feedback(config, args.assignment, students=args.student)
+    except FeedbackFailed as failed:
+        written, failure = failed.written, failed
     for student, files in written.items():
         for path in files:
             print(f"  {student:24} {path}")
+    if failure is not None:
+        raise failure  # after listing what was written
     print(f"{args.assignment}: feedback for {len(written)} students")
     return 0
 
@@ -114,7 +124,8 @@ def _collect(args: argparse.Namespace) -> int:
     from grader.collect import collect
 
     config = load_course_config(args.config)
-    report = collect(config, args.source, args.assignment)
+    report = collect(config, args.source, args.assignment, args.format)
+    print(f"{args.source}: {report.format} format")
     for placed in report.placed:
         print(
             f"  placed  {placed.student:24} {placed.timestamp}  <- {placed.source}"
@@ -220,6 +231,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
     p.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="wall-time limit per notebook")
     p.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default=None,
+        help="where jobs run: local worker processes (default) or a Dask cluster (see --scheduler)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="the Dask scheduler to grade on, e.g. tcp://10.0.0.5:8786 (implies --executor dask; without it, "
+        "--executor dask starts a local Dask cluster of --jobs workers)",
+    )
+    p.add_argument(
         "--sandbox",
         choices=SANDBOX_MODES,
         default=None,
@@ -238,13 +261,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Copy every submitted notebook found in SOURCE (a folder or a zip downloaded from the LMS) "
         "into grading/submitted/<student>/ASSIGNMENT/<notebook>.ipynb with a timestamp.txt, renamed "
         "to the assignment's notebook. Every file that cannot be placed is listed with the reason. "
-        "An existing submission is replaced only by a newer one (and the output says so).\n\n"
-        "Accepted file names:\n" + collect_module.__doc__.split("::")[1].split("\n\n")[1],
+        "An existing submission is replaced only by a newer one (and the output says so). The student "
+        "is who the LMS (or, for a folder, the student's folder) says, never a name the student chose.\n\n"
+        "Formats:\n" + collect_module.__doc__.split("::")[1].split("\n\n")[1],
         epilog="examples:\n  python -m grader collect ~/Downloads/submissions.zip --assignment 01-hello-world\n"
         "  python -m grader collect handins/ --assignment 01-hello-world",
     )
     p.add_argument("source", type=Path, metavar="SOURCE", help="folder or .zip with the submissions")
     p.add_argument("--assignment", required=True, metavar="A", help="the assignment the submissions belong to")
+    p.add_argument(
+        "--format",
+        choices=collect_module.FORMATS,
+        help="how SOURCE was exported (default: read from its top level; a source whose names fit several "
+        "formats, or mix them, is refused)",
+    )
     p.set_defaults(run=_collect)
 
     p = commands.add_parser(

@@ -56,22 +56,45 @@ def feedback_config(config: Config) -> Config:
     return safe
 
 
+class FeedbackFailed(GraderError):
+    """Some students' feedback could not be written; ``written`` holds everyone else's."""
+
+    def __init__(self, written: dict[str, list[Path]], failures: dict[str, str]) -> None:
+        listed = "; ".join(f"{student}: {reason}" for student, reason in failures.items())
+        super().__init__(f"no feedback for {len(failures)} of {len(failures) + len(written)} students ({listed})")
+        self.written = written
+
+
+def _reason(outcome: dict) -> str:
+    """The last line nbgrader wrote about a failure, without the exception's module path."""
+    lines = [line.strip() for line in (outcome.get("error") or outcome.get("log") or "").splitlines() if line.strip()]
+    last = lines[-1] if lines else "nbgrader failed without saying why"
+    return re.sub(r"^(\[ERROR\] |[\w.]+(Error|Exception): )", "", last)[:300]
+
+
 def generate_feedback(
     config: Config, assignment: str, students: list[str] | None = None, force: bool = True
 ) -> dict[str, list[Path]]:
     """Write each autograded student's feedback; return student -> HTML files written.
 
-    Raises ``RuntimeError`` with nbgrader's log if it fails.
+    Raises :class:`FeedbackFailed` after trying every student if any of them failed.
     """
     api = NbGraderAPI(config=feedback_config(config))
     coursedir: CourseDirectory = api.coursedir
     autograded = Path(coursedir.format_path(coursedir.autograded_directory, ".", assignment)).parent
     available = sorted(p.name for p in autograded.iterdir() if (p / assignment).is_dir()) if autograded.is_dir() else []
     written: dict[str, list[Path]] = {}
+    failures: dict[str, str] = {}
     for student in students or available:
+        if student not in available:
+            failures[student] = "nothing autograded (run autograde first)"
+            continue
         outcome = api.generate_feedback(assignment, student, force=force)
         if not outcome["success"]:
-            raise GraderError(f"feedback for {student} failed:\n{outcome.get('error') or outcome['log'][-2000:]}")
+            failures[student] = _reason(outcome)
+            continue
         folder = Path(coursedir.format_path(coursedir.feedback_directory, student, assignment))
         written[student] = sorted(folder.glob("*.html"))
+    if failures:
+        raise FeedbackFailed(written, failures)
     return written

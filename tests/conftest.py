@@ -24,6 +24,18 @@ SOLUTIONS = REPO / "solutions"
 LABS = REPO / "labs"
 ASSIGNMENTS = sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir() and not p.name.startswith("."))
 KERNEL = "dl-course"
+#: Debian's Chromium, which Playwright drives (``.ci/run`` installs it).
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+#: Flags for a headless Chromium on a machine without a display or an open network.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 #: Wall time of each executed solution notebook, filled by tests/test_notebooks.py.
 NOTEBOOK_SECONDS: dict[str, float] = {}

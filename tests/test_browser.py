@@ -8,28 +8,18 @@ person to look at.
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import LABS, REPO, SOLUTIONS, jupyter_lab, notebook_path
+from conftest import CHROMIUM, CHROMIUM_FLAGS, LABS, REPO, SOLUTIONS, jupyter_lab, notebook_path
 
 pytestmark = pytest.mark.kernel  # starts a Jupyter server and kernels
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = REPO / "test-artifacts" / "browser"
-#: Flags for a headless Chromium on a machine without a display or an open network.
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 RUN_ALL_TIMEOUT_MS = 300_000  # a hang guard, not a speed limit
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed: make setup")
 
@@ -85,7 +75,9 @@ def run_all_and_wait(page, notebook) -> None:
     """Run All Cells from the menu, then wait until every code cell of ``notebook`` has run or one failed.
 
     On a hang, the assertion says which prompts were left and a screenshot shows the page.
+    It waits for the kernel first: cells run before JupyterLab is connected to it are lost.
     """
+    page.get_by_text(re.compile(r"\| Idle$")).first.wait_for(timeout=120_000)  # the status bar's kernel state
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     state = """panel => {

@@ -8,6 +8,7 @@ import pytest
 
 from conftest import SOLUTIONS
 from grader.cli import main
+from grader.engine.sandbox import bwrap_problem
 
 
 @pytest.fixture
@@ -103,6 +104,21 @@ def test_a_limit_the_grader_cannot_use_is_refused_in_one_line(course, capsys, se
     capsys.readouterr()
     err = refusal(capsys, "--config", config, "autograde", "01-hello-world", "--sandbox", "none")
     assert all(words in err for words in said), err
+
+
+@pytest.mark.skipif(bwrap_problem() is not None, reason=f"no sandbox here: {bwrap_problem()}")
+@pytest.mark.parametrize(
+    ("readable", "said"),
+    [(".", "the course root"), ("grading", "the gradebook"), ("solutions", "the course's source folder")],
+)
+def test_a_sandbox_that_would_show_kernels_the_instructors_files_is_refused(course, capsys, readable, said):
+    root, config = course
+    with open(config, "a") as stream:
+        stream.write(f"c.GraderSandbox.readonly_paths = [{readable!r}]\n")
+    assert main(["--config", config, "release", "01-hello-world"]) == 0
+    capsys.readouterr()
+    err = refusal(capsys, "--config", config, "autograde", "01-hello-world", "--sandbox", "bwrap")
+    assert said in err, err
 
 
 def test_a_courses_nbgrader_cell_timeout_is_the_cell_limit_unless_the_grader_is_told_otherwise():

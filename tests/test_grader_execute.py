@@ -14,6 +14,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from conftest import REPO
 from grader.autograde import SCRATCH_ROOT
 from grader.engine.cells import execute_notebook, kernel_name_of
+from grader.engine.cgroup import memory_hierarchy
 from grader.engine.sandbox import (
     THREAD_VARIABLES,
     SandboxSettings,
@@ -22,8 +23,8 @@ from grader.engine.sandbox import (
     python_of_kernel,
     thread_budget,
 )
+from grader.engine.scratch import new_scratch
 from grader.engine.settings import GraderLimits
-from grader.engine.worker import new_scratch
 from grader_fixtures import quiz
 
 pytestmark = pytest.mark.kernel  # starts kernels or a Jupyter server
@@ -37,7 +38,7 @@ MODES = [
 
 
 def run(
-    source: str,
+    source: str | list[str],
     mode: str,
     limits: GraderLimits | None = None,
     test: str | None = None,
@@ -47,10 +48,10 @@ def run(
     readable: tuple[str, ...] = (),
     kernel: str = "python3",
 ):
-    """Execute ``source`` (and, given, the test cells ``test``, ``*more_tests`` after it) in a grader
-    kernel of ``kernel`` started in a folder that holds ``files`` and ``links``; with bwrap the
-    kernel may read ``readable`` too."""
-    cells = [new_code_cell(source)]
+    """Execute ``source``, a cell or a list of cells (and, given, the test cells ``test``,
+    ``*more_tests`` after it) in a grader kernel of ``kernel`` started in a folder that holds
+    ``files`` and ``links``; with bwrap the kernel may read ``readable`` too."""
+    cells = [new_code_cell(code) for code in ([source] if isinstance(source, str) else source)]
     for index, code in enumerate([test, *more_tests] if test is not None else []):
         metadata = {"nbgrader": {"grade": True, "grade_id": f"t{index}", "points": 1}}
         cells.append(new_code_cell(code, metadata=metadata))
@@ -143,15 +144,52 @@ def test_an_examiner_that_dies_fails_its_test_and_the_rest_in_one_line_each():
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("planted", sorted(quiz.STARTUP_FILES))
-def test_code_planted_to_run_at_kernel_start_changes_no_verdict(mode, planted):
-    # A later notebook's kernel starts in the folder earlier notebooks (and the submission) wrote.
-    # What the planted file does there (a fake abs, a thread that answers every cell) is the
-    # student's own code; the test runs in the examiner, with its own abs.
+def test_start_up_code_planted_in_the_kernels_folder_never_runs(mode, planted):
+    # A submission's files land in the kernel's working folder: code there that Python or IPython
+    # would run at start (a fake launcher, a start-up folder under a home inside the folder, a
+    # config or customize module, a .pth) would run before the grader can do anything.
     files = {planted: quiz.STARTUP_FILES[planted]}
-    nb = run(f"x = -5\n{quiz.STARTUP_PRINT}", mode, None, "assert abs(x) == 0", files=files)
+    nb = run(f"x = -5\n{quiz.STARTUP_PRINT}", mode, None, "assert abs(x) == 5", files=files)
     printed = "".join(output.get("text", "") for output in nb.cells[0].outputs)
-    assert "planted: " in printed and printed.split("planted: ")[1].strip(), "the planted code ran"
-    assert [o.output_type for o in nb.cells[1].outputs] == ["error"], nb.cells[1].outputs
+    assert printed.strip() == "planted:", f"the planted code ran: {printed!r}"
+    assert nb.cells[1].outputs == [], nb.cells[1].outputs
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_submissions_own_modules_import_as_under_stock_nbgrader(mode):
+    nb = run(
+        "import helpers\nanswer = helpers.answer()",
+        mode,
+        None,
+        "assert answer == 42",
+        files={"helpers.py": "def answer():\n    return 42\n"},
+    )
+    assert nb.cells[0].outputs == [] and nb.cells[1].outputs == [], nb.cells
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_cell_past_its_time_limit_is_interrupted_and_the_notebook_goes_on(mode):
+    cells = ["import time\ntime.sleep(60)", "answer = 42"]
+    nb = run(cells, mode, GraderLimits(cell_seconds=2), "assert answer == 42")
+    assert "CellTimeoutError" in [o.get("ename") for o in nb.cells[0].outputs], nb.cells[0].outputs
+    assert nb.cells[1].outputs == [] and nb.cells[2].outputs == [], nb.cells
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_test_whose_student_call_outlasts_the_cell_fails_and_the_notebook_goes_on(mode):
+    cells = ["import time\ndef slow():\n    time.sleep(60)\n    return True\nanswer = 42"]
+    nb = run(cells, mode, GraderLimits(cell_seconds=2), "assert slow()", "assert answer == 42")
+    (failure,) = nb.cells[1].outputs
+    assert "CellTimeoutError" in failure.evalue and "interrupted" in failure.evalue, failure
+    assert nb.cells[2].outputs == [], "the next test still runs, in a kernel that answers"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_cell_that_will_not_stop_when_interrupted_stops_the_notebook(mode):
+    stubborn = "import time\nwhile True:\n    try:\n        time.sleep(60)\n    except KeyboardInterrupt:\n        pass"
+    nb = run([stubborn, "answer = 42"], mode, GraderLimits(cell_seconds=2, interrupt_seconds=2), "assert answer == 42")
+    assert "did not stop when interrupted" in nb.cells[0].outputs[-1].evalue, nb.cells[0].outputs
+    assert [o.ename for o in nb.cells[2].outputs] == ["NotExecuted"], nb.cells[2].outputs
 
 
 @pytest.mark.skipif(bwrap_problem() is not None or os.geteuid() != 0, reason="needs root and bubblewrap")
@@ -174,6 +212,28 @@ def test_updating_a_display_counts_against_the_output_cap(mode):
     nb = run(flood, mode, GraderLimits(output_bytes=100_000))
     assert len(json.dumps(nb.cells[0].outputs)) < 150_000, "an update may not carry more than the cap"
     assert "discarded" in json.dumps(nb.cells[0].outputs)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_widget_messages_count_against_the_output_cap(mode):
+    flood = (
+        "from ipykernel.comm import Comm\n"
+        "for _ in range(8):\n"
+        "    Comm(target_name='jupyter.widget', data={'state': {'value': 'x' * 50_000}})\n"
+        "print('printed after the widgets')"
+    )
+    nb = run(flood, mode, GraderLimits(output_bytes=100_000))
+    assert "printed after" not in json.dumps(nb.cells[0].outputs), "the widgets used up the cell's budget"
+    assert "discarded" in json.dumps(nb.cells[0].outputs)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_notebook_keeps_no_more_output_than_its_cap(mode):
+    cells = ["print('a' * 60_000)", "print('b' * 60_000)", "print('c' * 60_000)"]
+    nb = run(cells, mode, GraderLimits(output_bytes=100_000, notebook_output_bytes=150_000))
+    kept = [json.dumps(cell.outputs) for cell in nb.cells]
+    assert "a" * 60_000 in kept[0] and "b" * 60_000 in kept[1], "each cell is within its own cap"
+    assert "c" * 60_000 not in kept[2] and "the notebook's output beyond 150000 bytes discarded" in kept[2]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -204,6 +264,17 @@ def test_the_sandboxs_memory_backed_folders_are_bounded(folder):
     nb = run(fill, "bwrap", GraderLimits(tmp_bytes=32 * 1024**2))
     printed = "".join(output.get("text", "") for output in nb.cells[0].outputs).split()
     assert printed[0] == "full" and 16 <= int(printed[1]) <= 32, f"the folder filled up after {printed[1]} MB"
+
+
+@pytest.mark.skipif(bwrap_problem() is not None or memory_hierarchy() is None, reason="needs bwrap and memory cgroups")
+def test_files_kept_in_memory_count_against_the_kernels_memory():
+    # /tmp is memory-backed: 384 MB there would pass a 1 GB /tmp and the address-space limit alike
+    fill = "for index in range(12):\n    open(f'/tmp/block-{index}', 'wb').write(b'x' * 32 * 1024**2)"
+    limits = GraderLimits(ram_bytes=256 * 1024**2, tmp_bytes=1024**3)
+    before = set(memory_hierarchy().base.glob("grader-kernel-*"))
+    nb = run([fill, "answer = 42"], "bwrap", limits, "assert answer == 42")
+    assert [o.get("ename") for o in nb.cells[0].outputs] == ["DeadKernelError"], nb.cells[0].outputs
+    assert set(memory_hierarchy().base.glob("grader-kernel-*")) == before, "the kernel's cgroup is removed"
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -94,6 +94,17 @@ def test_cli_export_and_feedback(course, tmp_path, capsys):
     assert "honest" in output and ".html" in output
 
 
+def test_feedback_that_fails_for_some_students_is_one_line_and_writes_the_rest(course, capsys):
+    root, _ = course
+    config_file = str(root / "nbgrader_config.py")
+    argv = ["--config", config_file, "feedback", quiz.ASSIGNMENT, "--student", "honest", "--student", "ghost"]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err, captured.err
+    assert captured.err.startswith("error: no feedback for 1 of 2 students (ghost: nothing autograded")
+    assert "honest" in captured.out and ".html" in captured.out
+
+
 def test_cli_export_fills_a_canvas_gradebook_from_the_real_gradebook(course, tmp_path, capsys):
     root, _ = course
     canvas = tmp_path / "canvas-export.csv"

@@ -39,28 +39,47 @@ def is_test_cell(cell: NotebookNode) -> bool:
     return cell.cell_type == "code" and nbgrader_utils.is_grade(cell) and not nbgrader_utils.is_solution(cell)
 
 
-#: Messages that add or replace output; all count against a cell's output budget.
-OUTPUT_MESSAGES = frozenset({"stream", "display_data", "update_display_data", "execute_result", "error"})
+#: Messages a cell sends that the grader keeps: outputs, display updates and widget (comm) state.
+KEPT_MESSAGES = frozenset({"stream", "display_data", "update_display_data", "execute_result", "error"}) | {
+    "comm_open",
+    "comm_msg",
+}
+
+
+def message_bytes(msg: dict) -> int:
+    """The size of what a message carries: its content and its binary buffers."""
+    return len(str(msg.get("content", ""))) + sum(memoryview(buffer).nbytes for buffer in msg.get("buffers") or [])
 
 
 class CappedOutputClient(NotebookClient):
-    """nbclient's client, keeping at most ``output_bytes`` of output per cell and surviving
-    widget messages it cannot read."""
+    """nbclient's client, keeping at most ``output_bytes`` of what one cell sends and
+    ``notebook_output_bytes`` of what the whole notebook sends, and surviving widget messages it
+    cannot read."""
 
-    output_bytes: int = 2 * 1024**2
+    def __init__(self, nb: NotebookNode, *, output_bytes: int, notebook_output_bytes: int, **kwargs) -> None:
+        super().__init__(nb, **kwargs)
+        self.output_bytes = output_bytes
+        self.notebook_output_bytes = notebook_output_bytes
+        self.cell_bytes: dict[int, int] = {}
+        self.notebook_bytes = 0
+        self.cells_told: set[int] = set()  # cells that already carry the note that output was discarded
 
     def process_message(self, msg, cell, cell_index):
-        if msg["msg_type"] in OUTPUT_MESSAGES:
-            used = self.__dict__.setdefault("_output_used", {})
-            size = len(str(msg.get("content", "")))
-            before = used.get(cell_index, 0)
-            used[cell_index] = before + size
-            if used[cell_index] > self.output_bytes:
-                if before <= self.output_bytes:
-                    note = f"\n[grader: output beyond {self.output_bytes} bytes discarded]\n"
-                    cell.outputs.append(new_output("stream", name="stdout", text=note))
-                return None
+        if msg["msg_type"] in KEPT_MESSAGES:
+            size = message_bytes(msg)
+            self.cell_bytes[cell_index] = self.cell_bytes.get(cell_index, 0) + size
+            self.notebook_bytes += size
+            if self.notebook_bytes > self.notebook_output_bytes:
+                return self._discard(cell, cell_index, f"the notebook's output beyond {self.notebook_output_bytes}")
+            if self.cell_bytes[cell_index] > self.output_bytes:
+                return self._discard(cell, cell_index, f"output beyond {self.output_bytes}")
         return super().process_message(msg, cell, cell_index)
+
+    def _discard(self, cell: NotebookNode, cell_index: int, what: str) -> None:
+        if cell_index not in self.cells_told:
+            self.cells_told.add(cell_index)
+            cell.outputs.append(new_output("stream", name="stdout", text=f"\n[grader: {what} bytes discarded]\n"))
+        return None
 
     def handle_comm_msg(self, outs, msg, cell_index):
         try:
@@ -86,6 +105,8 @@ async def _run_cells(nb: NotebookNode, session: KernelSession) -> ExecutionRepor
     limits = session.sandbox.limits
     client = CappedOutputClient(
         nb,
+        output_bytes=limits.output_bytes,
+        notebook_output_bytes=limits.notebook_output_bytes,
         km=session.km,
         timeout=limits.cell_seconds,
         allow_errors=True,
@@ -93,7 +114,6 @@ async def _run_cells(nb: NotebookNode, session: KernelSession) -> ExecutionRepor
         resources={"metadata": {"path": str(session.workdir)}},
     )
     client.kc = session.kc
-    client.output_bytes = limits.output_bytes
     started = time.monotonic()
     deadline = started + limits.notebook_seconds
     stopped: str | None = session.problem
@@ -113,7 +133,7 @@ async def _run_cells(nb: NotebookNode, session: KernelSession) -> ExecutionRepor
         if is_test_cell(cell):
             stopped = await _examine(cell, index, session, client.timeout)
         else:
-            stopped = await _execute(cell, index, client)
+            stopped = await _execute(cell, index, client, session)
     if stopped:
         report.notes.append(stopped)
         for cell in nb.cells[first_unrun:]:
@@ -125,16 +145,25 @@ async def _run_cells(nb: NotebookNode, session: KernelSession) -> ExecutionRepor
 
 async def _examine(cell: NotebookNode, index: int, session: KernelSession, timeout: int) -> str | None:
     """Run a test cell in the examiner and write its verdict as the cell's outputs; why the
-    notebook must stop, if it must."""
+    notebook must stop, if it must.
+
+    Student code a test calls gets what is left of the cell's time; past it, the kernel is
+    interrupted and the call fails (as under stock nbgrader, where the cell is interrupted).
+    The notebook stops only when the kernel or the test itself does not stop.
+    """
     label = f"<test {cell.metadata['nbgrader']['grade_id']}>"
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+
+    async def relay(request: dict) -> str:
+        return await session.ask(request, max(1.0, deadline - loop.time()))
+
     stopped = None
     try:
-        verdict = await asyncio.wait_for(
-            session.examiner.run_test(cell.source, label, lambda request: session.ask(request, timeout)),
-            timeout=timeout,
-        )
+        guard = timeout + session.sandbox.limits.interrupt_seconds + 5  # an interrupted call still answers
+        verdict = await asyncio.wait_for(session.examiner.run_test(cell.source, label, relay), timeout=guard)
     except (asyncio.TimeoutError, CellTimeoutError):
-        stopped = f"test cell {index} ran longer than {timeout} s"
+        stopped = f"test cell {index} ran longer than {timeout} s and did not stop"
         verdict = Verdict(False, "CellTimeoutError", stopped)
     except DeadKernelError:
         stopped = f"the kernel died in test cell {index} (exit, crash or memory limit)"
@@ -146,12 +175,20 @@ async def _examine(cell: NotebookNode, index: int, session: KernelSession, timeo
     return stopped
 
 
-async def _execute(cell: NotebookNode, index: int, client: NotebookClient) -> str | None:
-    """Run a student cell in the kernel; why the notebook must stop, if it must."""
+async def _execute(cell: NotebookNode, index: int, client: NotebookClient, session: KernelSession) -> str | None:
+    """Run a student cell in the kernel; why the notebook must stop, if it must.
+
+    A cell past its time limit is interrupted and the notebook goes on, as under stock nbgrader;
+    it stops only when the cell does not stop.
+    """
     try:
         await client.async_execute_cell(cell, index)
     except CellTimeoutError:
-        stopped = f"cell {index} ran longer than {client.timeout} s; the kernel was stopped"
+        grace = session.sandbox.limits.interrupt_seconds
+        if await session.interrupt(grace):
+            cell.outputs.append(_failure("CellTimeoutError", f"cell {index} ran longer than {client.timeout} s"))
+            return None
+        stopped = f"cell {index} ran longer than {client.timeout} s and did not stop when interrupted"
         cell.outputs.append(_failure("CellTimeoutError", stopped))
         return stopped
     except DeadKernelError:

@@ -34,6 +34,8 @@ class GradingJob:
     readonly_paths: list[str] = field(default_factory=list)
     limits: dict[str, int] = field(default_factory=dict)  # GraderLimits.as_dict()
     sanitizer_config: dict[str, dict] = field(default_factory=dict)  # the course's c.<Sanitizer>.<setting>s
+    preload: list[str] = field(default_factory=list)  # modules a kernel imports while it waits (warmup)
+    examiner_preload: list[str] = field(default_factory=list)  # and its examiner
 
     def save(self, path: Path) -> None:
         write_atomically(path, json.dumps(asdict(self), indent=1))

@@ -4,8 +4,8 @@
 finishes, in any order. :class:`LocalProcessPool` keeps ``workers`` long-lived
 ``python -m grader.engine.worker`` processes, feeding each one job at a time; a worker that
 crashes or overruns its time is killed, its job reported failed and a fresh worker
-started, so one submission never stops the others. A distributed executor would ship
-the same job files to other machines.
+started, so one submission never stops the others. :class:`grader.engine.dask_pool.DaskExecutor`
+ships the same jobs to the workers of a Dask cluster.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+from grader.engine import GRADER_HOME
 
 
 @dataclass
@@ -65,15 +67,15 @@ class LocalProcessPool:
                 yield outcome
 
     def _serve(self, pending: queue.Queue[Path], outcomes: queue.Queue[JobOutcome | None]) -> None:
-        worker: _Worker | None = None
+        worker: WorkerProcess | None = None
         try:
             while True:
                 try:
                     job = pending.get_nowait()
                 except queue.Empty:
                     break
-                worker = worker or _Worker(job.parent)
-                outcome = worker.grade(job, self.job_timeout)
+                worker = worker or WorkerProcess(job.parent)
+                outcome = worker.grade(job, self.job_timeout, more=not pending.empty())
                 if not outcome.ok:
                     worker.stop()
                     worker = None
@@ -84,14 +86,16 @@ class LocalProcessPool:
             outcomes.put(None)
 
 
-class _Worker:
-    """One ``python -m grader.engine.worker`` process."""
+class WorkerProcess:
+    """One ``python -m grader.engine.worker`` process, grading one job at a time."""
 
     def __init__(self, log_folder: Path) -> None:
-        env = {**os.environ, "GRADER_PARENT_PID": str(os.getpid())}
+        # -P and the grader's own folder first: the worker imports this grader whatever folder it runs in
+        search_path = os.pathsep.join(filter(None, [GRADER_HOME, os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "GRADER_PARENT_PID": str(os.getpid()), "PYTHONPATH": search_path}
         self.log = open(log_folder / f"worker-{threading.get_ident()}-{time.time_ns()}.log", "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "grader.engine.worker"],
+            [sys.executable, "-P", "-m", "grader.engine.worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.log,
@@ -107,9 +111,14 @@ class _Worker:
             self.answers.put(line.strip())
         self.answers.put("")
 
-    def grade(self, job_file: Path, timeout: float) -> JobOutcome:
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def grade(self, job_file: Path, timeout: float, more: bool = True) -> JobOutcome:
+        """Grade one job; ``more`` says other jobs may follow (the worker then prepares a kernel for them)."""
         try:
-            self.process.stdin.write(f"{job_file}\n")
+            self.process.stdin.write(f"{job_file}\t{'more' if more else 'last'}\n")
             self.process.stdin.flush()
         except OSError:
             pass

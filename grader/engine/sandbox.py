@@ -1,15 +1,17 @@
 """Launch a student's kernel in a sandbox: bubblewrap, resource limits, IPC transport.
 
 With ``bwrap`` the kernel sees a read-only system (``/usr``, ``/etc``, the kernel's Python
-and the course's helper paths), a private writable copy of the submission's folder and
-nothing else: no network (``--unshare-net``), no course solutions, gradebook, other
-submissions or home folder, its own PID namespace (so a fork bomb dies with it). When
-the grader runs as root the kernel also runs under its own unprivileged user id, so the
-process limit counts only that kernel's processes.
+and the course's helper paths), a private writable copy of the submission's folder, a fresh
+home folder beside it and nothing else: no network (``--unshare-net``), no course solutions,
+gradebook, other submissions or the instructor's home, its own PID namespace (so a fork bomb
+dies with it). When the grader runs as root the kernel also runs under its own unprivileged
+user id, so the process limit counts only that kernel's processes.
 
 In both modes the kernel gets a scrubbed environment, ``prlimit`` limits (address space,
-processes, CPU time, file size) and talks to the grader over Unix sockets (jupyter's
-``ipc`` transport) whose files live in the scratch folder, so it needs no network.
+processes, CPU time, file size), a memory cgroup where the host allows one (see
+:mod:`grader.engine.cgroup`) and talks to the grader over Unix sockets (jupyter's
+``ipc`` transport) whose files live in its home folder, so it needs no network. Python kernels
+start with ``-P``: nothing in the working folder runs before the kernel is up.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import default
 
+from grader.engine.cgroup import KernelCgroup
 from grader.engine.settings import SANDBOX_MODES, GraderLimits
 from grader.errors import GraderError
 
@@ -44,13 +47,22 @@ class SandboxUnavailable(GraderError):
     """``--sandbox bwrap`` was requested but bubblewrap cannot run here."""
 
 
+class SandboxExposure(GraderError):
+    """A folder the sandbox would mount shows student kernels what only the instructor may see."""
+
+
 @dataclass
 class SandboxSettings:
-    """How to launch kernels: ``mode`` is ``bwrap`` or ``none`` (after resolving ``auto``)."""
+    """How to launch kernels: ``mode`` is ``bwrap`` or ``none`` (after resolving ``auto``).
+
+    ``instructor_files`` is the assignment's folder of the instructor's own files: tests may
+    import modules from it, as they can in the kernel under stock nbgrader, so the examiner reads
+    it (never the kernel, which gets copies of the files)."""
 
     mode: str = "none"
     readonly_paths: list[str] = field(default_factory=list)
     limits: GraderLimits = field(default_factory=GraderLimits)
+    instructor_files: str | None = None
 
 
 def bwrap_problem() -> str | None:
@@ -173,11 +185,11 @@ def _limit_command(limits: GraderLimits, count_processes: bool) -> list[str]:
 
 
 def _bwrap_command(
-    scratch: Path, readonly: list[str], uid: int | None, limits: GraderLimits, chdir: Path | None = None
+    writable: list[Path], readonly: list[str], uid: int | None, limits: GraderLimits, chdir: Path
 ) -> list[str]:
-    """bubblewrap arguments exposing the system read-only and only ``scratch`` writable (plus a
-    private ``/tmp`` and ``/dev/shm`` of ``limits.tmp_bytes`` each); the process starts in
-    ``chdir`` (default: ``scratch``)."""
+    """bubblewrap arguments exposing the system read-only and only the ``writable`` folders
+    writable (plus a private ``/tmp`` and ``/dev/shm`` of ``limits.tmp_bytes`` each); the process
+    starts in ``chdir``."""
     command = [
         "bwrap",
         "--die-with-parent",
@@ -212,17 +224,18 @@ def _bwrap_command(
         elif target.is_dir():
             command += ["--ro-bind", str(target), str(target)]
     created: set[str] = {"/", "/tmp", "/dev", "/proc"}
-    for path in [*SYSTEM_PATHS, *readonly, str(scratch)]:
+    writable_paths = [str(path) for path in writable]
+    for path in [*SYSTEM_PATHS, *readonly, *writable_paths]:
         if not os.path.exists(path) or path in created:
             continue
         for parent in reversed(Path(path).parents):
             if str(parent) not in created and str(parent) != "/":
                 command += ["--perms", "0755", "--dir", str(parent)]
                 created.add(str(parent))
-        flag = "--bind" if path == str(scratch) else "--ro-bind"
+        flag = "--bind" if path in writable_paths else "--ro-bind"
         command += [flag, path, path]
         created.add(path)
-    command += ["--chdir", str(chdir or scratch)]
+    command += ["--chdir", str(chdir)]
     if uid is not None:
         # bwrap itself runs as root (it must read the root-only folders it binds); the kernel
         # drops to an unprivileged user of its own so that --nproc counts only its processes.
@@ -244,29 +257,50 @@ def _bwrap_command(
     return command
 
 
+def kernel_home(workdir: Path) -> Path:
+    """The kernel's home folder: beside its working folder, never inside it, so that no file of the
+    submission lands where IPython and Python look for start-up code (``~/.ipython``, ``~/.local``)."""
+    return workdir.parent / "home"
+
+
+def _safe_path_python(command: list[str]) -> list[str]:
+    """A Python kernel's command with ``-P``: the working folder is not put on ``sys.path`` before
+    the kernel starts, so an ``ipykernel_launcher.py`` planted there cannot replace the kernel.
+    (The grader puts the folder back where IPython puts it once the kernel is up.)"""
+    if command and os.path.basename(command[0]).startswith("python") and "-P" not in command[1:2]:
+        return [command[0], "-P", *command[1:]]
+    return command
+
+
 class SandboxProvisioner(LocalProvisioner):
     """jupyter_client's local provisioner, launching the kernel inside the sandbox.
 
-    Its kernel manager (:class:`SandboxedKernelManager`) says where: the scratch folder and
+    Its kernel manager (:class:`SandboxedKernelManager`) says where: the working folder and
     the sandbox settings. Registered as the ``grader-sandbox`` kernel provisioner
     (``pyproject.toml``); the manager's kernel specs name it.
     """
 
+    cgroup: KernelCgroup | None = None
+
     async def pre_launch(self, **kwargs) -> dict:
         kwargs = await super().pre_launch(**kwargs)
         manager: SandboxedKernelManager = self.parent
-        scratch, sandbox = manager.scratch, manager.sandbox
-        kwargs["env"] = _minimal_environment(scratch / ".home", sandbox.limits.threads)
-        kwargs["cwd"] = str(scratch)
+        workdir, sandbox = manager.workdir, manager.sandbox
+        home = kernel_home(workdir)
+        kwargs["env"] = _minimal_environment(home, sandbox.limits.threads)
+        kwargs["cwd"] = str(workdir)
         # The kernel's own stdout and stderr would land in the worker's log, whose last lines
         # explain a failed job: student code must not write them. Cell output travels over IOPub.
         kwargs["stdout"] = kwargs["stderr"] = subprocess.DEVNULL
-        command = kwargs["cmd"]
+        command = _safe_path_python(kwargs["cmd"])
         limits = _limit_command(sandbox.limits, count_processes=manager.kernel_uid is not None)
         if sandbox.mode == "bwrap":
             if manager.kernel_uid is not None:
-                give_to(scratch, manager.kernel_uid)
-            wrapper = _bwrap_command(scratch, sandbox.readonly_paths, manager.kernel_uid, sandbox.limits)
+                give_to(workdir, manager.kernel_uid)
+                give_to(home, manager.kernel_uid)
+            wrapper = _bwrap_command(
+                [workdir, home], sandbox.readonly_paths, manager.kernel_uid, sandbox.limits, chdir=workdir
+            )
             if any("ipykernel" in part for part in command):
                 # Inside the PID namespace the grader's PID means nothing: ipykernel would think
                 # its parent exited. --die-with-parent stops the kernel with the grader instead.
@@ -274,26 +308,36 @@ class SandboxProvisioner(LocalProvisioner):
             kwargs["cmd"] = wrapper + limits + command
         else:
             kwargs["cmd"] = ["setpriv", "--pdeathsig", "KILL", *limits, *command]
+        self.cgroup = KernelCgroup.create(sandbox.limits.ram_bytes)
+        if self.cgroup is not None:
+            kwargs["cmd"] = self.cgroup.join_command() + kwargs["cmd"]
         return kwargs
+
+    async def cleanup(self, restart: bool = False) -> None:
+        await super().cleanup(restart)
+        cgroup, self.cgroup = self.cgroup, None
+        if cgroup is not None:
+            await cgroup.remove()
 
 
 class SandboxedKernelSpecManager(KernelSpecManager):
-    """The installed kernel specs, each launched through the ``grader-sandbox`` provisioner."""
+    """The installed kernel specs, each launched through the ``grader-sandbox`` provisioner and
+    interrupted by message (a signal to bwrap would not reach the kernel in its PID namespace)."""
 
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
         spec = super().get_kernel_spec(kernel_name)
         spec.metadata = {**spec.metadata, "kernel_provisioner": {"provisioner_name": PROVISIONER, "config": {}}}
+        spec.interrupt_mode = "message"
         return spec
 
 
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel runs inside the grader's sandbox.
 
-    Call :meth:`prepare` (the private folder, also the working directory, and the sandbox
-    settings) before starting the kernel.
+    Call :meth:`prepare` (the working folder and the sandbox settings) before starting the kernel.
     """
 
-    scratch: Path
+    workdir: Path
     sandbox: SandboxSettings
     kernel_uid: int | None = None
 
@@ -301,13 +345,15 @@ class SandboxedKernelManager(AsyncKernelManager):
     def _sandboxed_specs(self) -> KernelSpecManager:
         return SandboxedKernelSpecManager(parent=self)
 
-    def prepare(self, scratch: Path, sandbox: SandboxSettings) -> None:
-        """Place the connection file and IPC sockets in the scratch folder."""
-        self.scratch = scratch
+    def prepare(self, workdir: Path, sandbox: SandboxSettings) -> None:
+        """Make the kernel's home (see :func:`kernel_home`) and place the connection file and IPC
+        sockets there."""
+        self.workdir = workdir
         self.sandbox = sandbox
-        runtime = scratch / ".kernel"
+        home = kernel_home(workdir)
+        runtime = home / ".kernel"
         runtime.mkdir(parents=True, exist_ok=True)
-        (scratch / ".home" / "tmp").mkdir(parents=True, exist_ok=True)
+        (home / "tmp").mkdir(parents=True, exist_ok=True)
         self.transport = "ipc"
         self.ip = str(runtime / "k")
         self.connection_file = str(runtime / "connection.json")
@@ -321,14 +367,16 @@ def examiner_launch(program: list[str], workdir: Path, private: Path, sandbox: S
     """(command, environment) that start the examiner ``program`` in ``workdir``.
 
     With bwrap the examiner gets what a kernel gets — a read-only system, no network, its own
-    PID namespace, the same limits — plus the grader package, and reads ``workdir`` (the
-    notebook's folder) read-only; ``private`` is its only writable folder. It runs no student
-    code, but it does load the student's files (saved models), so it is fenced in the same way.
+    PID namespace, the same limits — plus the grader package and the instructor's files (both
+    on its import path), and reads ``workdir`` (the notebook's folder) read-only; ``private`` is
+    its only writable folder. It runs no student code, but it does load the student's files
+    (saved models), so it is fenced in the same way.
     """
+    import_path = [grader_home, *([sandbox.instructor_files] if sandbox.instructor_files else [])]
     environment = {
         **_minimal_environment(private, sandbox.limits.threads),
         "TMPDIR": str(private),
-        "PYTHONPATH": grader_home,
+        "PYTHONPATH": os.pathsep.join(import_path),  # the grader first: no course file can shadow it
         "TF_CPP_MIN_LOG_LEVEL": "3",
     }
     (private / ".matplotlib").mkdir(parents=True, exist_ok=True)
@@ -342,14 +390,15 @@ def examiner_launch(program: list[str], workdir: Path, private: Path, sandbox: S
         *sandbox.readonly_paths,
         *kernel_python_paths(sys.executable),
         str(Path(grader_home) / "grader"),
+        *import_path[1:],
         str(workdir),
     ]
-    wrapper = _bwrap_command(private, readonly, uid, sandbox.limits, chdir=workdir)
+    wrapper = _bwrap_command([private], readonly, uid, sandbox.limits, chdir=workdir)
     return wrapper + _limit_command(sandbox.limits, count_processes=uid is not None) + program, environment
 
 
 def give_to(folder: Path, uid: int) -> None:
-    """Hand the scratch folder to the kernel's user (it must write there, and only there).
+    """Hand a folder of the kernel to the kernel's user (it must write there, and only there).
 
     Links are handed over as links, never their targets: an earlier kernel may have left a
     link to any file of the host in the folder.
@@ -363,6 +412,24 @@ def give_to(folder: Path, uid: int) -> None:
 def default_readonly_paths(kernel_python: str, extra: list[str]) -> list[str]:
     """What a sandboxed kernel may read besides the system: its Python and ``extra``."""
     return sorted({*kernel_python_paths(kernel_python), *(os.path.realpath(p) for p in extra if os.path.exists(p))})
+
+
+def refuse_exposure(readonly: list[str], hidden: dict[str, str], covered: dict[str, str]) -> None:
+    """Refuse to grade when a read-only mount would show a kernel an instructor's folder.
+
+    ``hidden`` names folders no mount may contain or lie inside (the solutions, other students'
+    submissions, the autograded copies); ``covered`` names paths no mount may contain but mounts
+    may lie inside (the course root, which holds the course's helper package, and the gradebook).
+    """
+    for mount in map(os.path.realpath, readonly):
+        for what, path in [*covered.items(), *hidden.items()]:
+            path = os.path.realpath(path)
+            inside = what in hidden and Path(mount).is_relative_to(path)
+            if Path(path).is_relative_to(mount) or inside:
+                raise SandboxExposure(
+                    f"the sandbox would let student kernels read {what} ({path}) through {mount}: "
+                    "take it out of c.GraderSandbox.readonly_paths, or give the kernel a Python installed elsewhere"
+                )
 
 
 def resolve_kernel_name(kernel_name: str) -> str:

@@ -16,6 +16,15 @@ from nbformat import NotebookNode
 
 from grader.engine.examiner.client import Examiner, answer_expression, student_side_setup
 from grader.engine.sandbox import SandboxedKernelManager, SandboxSettings, give_to, resolve_kernel_name
+from grader.engine.warmup import warm_up_code
+
+#: What IPython does at start unless Python runs with ``-P`` (as the grader's kernels do): the working
+#: folder on ``sys.path`` after the standard library, so a submission's own modules import as under
+#: stock nbgrader. It runs once the kernel is up, when nothing in the folder can replace the kernel.
+WORKDIR_ON_PATH = (
+    "(lambda sys: '' in sys.path or sys.path.insert(next((i for i, p in enumerate(sys.path) "
+    "if p.rstrip('/').endswith(('site-packages', 'dist-packages'))), 0), ''))(__import__('sys'))"
+)
 
 
 def kernel_name_of(nb: NotebookNode) -> str:
@@ -66,12 +75,21 @@ class KernelSession:
             await session.stop()
             raise
         try:
-            reply = await session.run_silently(student_side_setup(session.link_name), timeout=120)
+            setup = WORKDIR_ON_PATH + "\n" + student_side_setup(session.link_name)
+            reply = await session.run_silently(setup, timeout=120)
         except DeadKernelError:
             reply = None
         if reply is None or reply["content"]["status"] != "ok":
             session.problem = f"the grader could not prepare the kernel: {reply and reply['content'].get('evalue')}"
         return session
+
+    async def warm_up(self, kernel_modules: list[str], examiner_modules: list[str], timeout: float = 120) -> None:
+        """Have the kernel and the examiner import their modules before the notebook arrives (see
+        :mod:`grader.engine.warmup`)."""
+        await asyncio.gather(
+            self.run_silently(warm_up_code(kernel_modules), timeout),
+            asyncio.wait_for(self.examiner.preload(examiner_modules), timeout),
+        )
 
     def suits(self, kernel_name: str, sandbox: SandboxSettings) -> bool:
         """Whether this kernel can run a notebook of ``kernel_name`` under ``sandbox``."""
@@ -103,6 +121,16 @@ class KernelSession:
         except TimeoutError:
             return None
 
+    async def interrupt(self, grace: float) -> bool:
+        """Interrupt the running cell, as stock nbgrader does when a cell exceeds its time limit;
+        whether the kernel was ready for more within ``grace`` seconds (student code may catch
+        ``KeyboardInterrupt``)."""
+        await self.km.interrupt_kernel()
+        try:
+            return await self.run_silently("", timeout=grace) is not None  # answered once the cell has stopped
+        except DeadKernelError:
+            return False
+
     async def _death(self) -> None:
         while await self.km.is_alive():
             await asyncio.sleep(0.5)
@@ -112,6 +140,9 @@ class KernelSession:
         expression = answer_expression(self.link_name, request)
         reply = await self.run_silently("", timeout, user_expressions={"answer": expression})
         if reply is None:
+            if await self.interrupt(self.sandbox.limits.interrupt_seconds):
+                message = f"the student's code the test called ran longer than {timeout:.0f} s and was interrupted"
+                return json.dumps({"raised": ["CellTimeoutError", message]})
             raise CellTimeoutError(f"the kernel did not answer the examiner within {timeout:.0f} s")
         result = reply["content"].get("user_expressions", {}).get("answer", {})
         try:

@@ -1,15 +1,16 @@
 """Grade submissions (the expensive part): ``python -m grader.engine.worker``.
 
-The worker reads job-file paths from stdin, one per line, and answers each with a line
-``done <path>`` on stdout once its result is written (a long-lived process saves the
-start-up cost of Python, nbgrader and nbformat on every submission).
+The worker reads job-file paths from stdin, one per line (``<path>\tlast`` when no other job
+is waiting for it), and answers each with a line ``done <path>`` on stdout once its result is
+written (a long-lived process saves the start-up cost of Python, nbgrader and nbformat on
+every submission).
 
-A worker never writes to the gradebook. It copies the submission into a private scratch
-folder, sanitizes each notebook with nbgrader's own preprocessors against a read-only
-snapshot of the gradebook (restoring the instructor's test cells exactly as nbgrader's
-``autograde`` does), executes it in the sandbox and leaves the executed notebooks (with the
-submission's ``timestamp.txt``) where the recorder's nbgrader reads them, then the job's
-:class:`SubmissionResult`. Every file appears by atomic rename, the result last, so a killed
+A worker never writes to the gradebook. It sanitizes each notebook with nbgrader's own
+preprocessors against a read-only snapshot of the gradebook (restoring the instructor's test
+cells exactly as nbgrader's ``autograde`` does), starts a kernel in an empty private scratch
+folder, copies the submission's files there, executes the notebook in the sandbox and leaves
+the executed notebooks (with the submission's ``timestamp.txt``) where the recorder's nbgrader
+reads them, then the job's :class:`SubmissionResult`. Every file appears by atomic rename, the result last, so a killed
 worker leaves either a complete result or none.
 """
 
@@ -22,7 +23,6 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +37,7 @@ from traitlets.config import Config
 from grader.engine.cells import run_notebook
 from grader.engine.jobs import GradingJob, NotebookResult, NotebookStatus, SubmissionResult, write_atomically
 from grader.engine.sandbox import SandboxSettings
+from grader.engine.scratch import enter_private_mounts, new_scratch, remove_scratch
 from grader.engine.session import KernelSession, kernel_name_of
 from grader.engine.settings import GraderLimits
 
@@ -73,15 +74,6 @@ def sanitize(nb: nbformat.NotebookNode, job: GradingJob, notebook: str) -> nbfor
     return nb
 
 
-def new_scratch(scratch_root: str) -> Path:
-    """An empty private folder; its ``work`` subfolder is what a kernel sees and may write."""
-    Path(scratch_root).mkdir(parents=True, exist_ok=True, mode=0o711)
-    scratch = Path(tempfile.mkdtemp(dir=scratch_root, prefix="s-"))
-    os.chmod(scratch, 0o755)
-    (scratch / "work").mkdir()
-    return scratch
-
-
 def copy_submission(job: GradingJob, workdir: Path) -> None:
     """The submission's files (not its notebooks) and the instructor's non-notebook files."""
     shutil.copytree(
@@ -96,16 +88,22 @@ def copy_submission(job: GradingJob, workdir: Path) -> None:
 
 @dataclass
 class SpareKernel:
-    """A kernel started ahead, in a scratch folder of its own, for the next job's first notebook."""
+    """A kernel started ahead, in an empty scratch folder of its own, for the next notebook."""
 
     scratch: Path
     task: asyncio.Task
 
     @classmethod
-    def start(cls, kernel_name: str, sandbox: SandboxSettings, scratch_root: str) -> SpareKernel:
-        scratch = new_scratch(scratch_root)
-        started = KernelSession.start(kernel_name, scratch / "work", sandbox)
-        return cls(scratch, asyncio.create_task(started))
+    def start(cls, kernel_name: str, sandbox: SandboxSettings, job: GradingJob) -> SpareKernel:
+        """Start the kernel, and have it and its examiner import the modules ``job`` preloads while they wait."""
+        scratch = new_scratch(job.scratch_root, sandbox.limits.scratch_bytes)
+
+        async def started() -> KernelSession:
+            session = await KernelSession.start(kernel_name, scratch / "work", sandbox)
+            await session.warm_up(job.preload, job.examiner_preload)
+            return session
+
+        return cls(scratch, asyncio.create_task(started()))
 
     async def take(self, kernel_name: str, sandbox: SandboxSettings) -> KernelSession | None:
         """The started kernel if it suits, else None (and it is discarded)."""
@@ -127,14 +125,37 @@ class SpareKernel:
                 session = None
         if session is not None:
             await session.stop()
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        remove_scratch(self.scratch)
 
 
-async def grade(job: GradingJob, spare: SpareKernel | None = None) -> tuple[SubmissionResult, SpareKernel | None]:
-    """Execute every notebook of the submission; write the result record.
+async def kernel_in_fresh_folder(
+    kernel_name: str, sandbox: SandboxSettings, job: GradingJob, spare: SpareKernel | None
+) -> tuple[Path, KernelSession]:
+    """A kernel started in an empty scratch folder of its own (``spare``'s, when it suits): no kernel
+    ever starts where a submission's files or an earlier notebook's kernel could have left start-up code.
+    A new kernel's examiner imports the tests' modules while the notebook's first cells run."""
+    if spare is not None:
+        session = await spare.take(kernel_name, sandbox)
+        if session is not None:
+            return spare.scratch, session
+    scratch = new_scratch(job.scratch_root, sandbox.limits.scratch_bytes)
+    try:
+        session = await KernelSession.start(kernel_name, scratch / "work", sandbox)
+    except BaseException:
+        remove_scratch(scratch)
+        raise
+    session.examiner.preload_meanwhile(job.examiner_preload)  # the kernel imports its own, in the notebook
+    return scratch, session
 
-    Returns the record and a spare kernel started for the next job (``spare`` is used
-    for this job's first notebook when it suits).
+
+async def grade(
+    job: GradingJob, spare: SpareKernel | None = None, more_jobs: bool = True
+) -> tuple[SubmissionResult, SpareKernel | None]:
+    """Execute every notebook of the submission, each in a fresh folder; write the result record.
+
+    Returns the record and a kernel started ahead for the next notebook (``spare`` is used
+    for this job's first notebook when it suits). Without ``more_jobs`` none is started after
+    the last notebook: a kernel no one will use costs the others its start and its imports.
     """
     result_file, executed_dir = Path(job.result_file), Path(job.executed_dir)
     result_file.unlink(missing_ok=True)
@@ -143,10 +164,9 @@ async def grade(job: GradingJob, spare: SpareKernel | None = None) -> tuple[Subm
     timestamp = Path(job.submission_dir) / "timestamp.txt"
     if timestamp.is_file():
         shutil.copy(timestamp, executed_dir / "timestamp.txt")
-    sandbox = SandboxSettings(job.sandbox_mode, job.readonly_paths, GraderLimits(**job.limits))
+    instructor_files = job.source_dir if os.path.isdir(job.source_dir) else None
+    sandbox = SandboxSettings(job.sandbox_mode, job.readonly_paths, GraderLimits(**job.limits), instructor_files)
     result = SubmissionResult(job.fingerprint)
-    scratch: Path | None = None
-    next_spare: SpareKernel | None = None
     try:
         for notebook in job.notebooks:
             path = Path(job.submission_dir) / f"{notebook}.ipynb"
@@ -163,24 +183,30 @@ async def grade(job: GradingJob, spare: SpareKernel | None = None) -> tuple[Subm
                 result.notebooks[notebook] = NotebookResult(NotebookStatus.UNREADABLE, reason)
                 continue
             kernel_name = kernel_name_of(nb)
-            session = None
-            if scratch is None:
-                if spare is not None:
-                    session = await spare.take(kernel_name, sandbox)
-                    scratch, spare = (spare.scratch if session else None), None
-                scratch = scratch or new_scratch(job.scratch_root)
+            taken, spare = spare, None
+            started = time.monotonic()
+            try:
+                scratch, session = await kernel_in_fresh_folder(kernel_name, sandbox, job, taken)
+            except NoSuchKernel:
+                reason = f"its kernel `{kernel_name}` is not installed on the grading machine"
+                result.notebooks[notebook] = NotebookResult(NotebookStatus.NOT_RUN, reason)
+                continue
+            if more_jobs or notebook != job.notebooks[-1]:
+                spare = SpareKernel.start(kernel_name, sandbox, job)
+            ready = time.monotonic()
+            try:
                 copy_submission(job, scratch / "work")
-                if session is not None:
-                    session.claim_files()  # a new kernel is given its folder when it starts
-                next_spare = SpareKernel.start(kernel_name, sandbox, job.scratch_root)
-            if session is None:
-                try:
-                    session = await KernelSession.start(kernel_name, scratch / "work", sandbox)
-                except NoSuchKernel:
-                    reason = f"its kernel `{kernel_name}` is not installed on the grading machine"
-                    result.notebooks[notebook] = NotebookResult(NotebookStatus.NOT_RUN, reason)
-                    continue
-            report = await run_notebook(nb, session)
+                session.claim_files()  # the kernel's user may write them; no student code has run yet
+                report = await run_notebook(nb, session)
+            finally:
+                await session.stop()
+                remove_scratch(scratch)
+            print(  # the worker's log: where a notebook's time went
+                f"{job.student}/{notebook}: kernel ready after {ready - started:.2f} s, ran {report.seconds:.2f} s, "
+                f"done after {time.monotonic() - started:.2f} s",
+                file=sys.stderr,
+                flush=True,
+            )
             write_atomically(executed_dir / f"{notebook}.ipynb", nbformat.writes(nb))
             result.notebooks[notebook] = NotebookResult(
                 NotebookStatus.EXECUTED,
@@ -188,16 +214,11 @@ async def grade(job: GradingJob, spare: SpareKernel | None = None) -> tuple[Subm
                 round(report.seconds, 2),
             )
     except BaseException:
-        if next_spare is not None:
-            await next_spare.discard()
-        raise
-    finally:
         if spare is not None:
             await spare.discard()
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+        raise
     result.save(result_file)
-    return result, next_spare
+    return result, spare
 
 
 def _die_with_parent() -> None:
@@ -213,11 +234,11 @@ async def serve(jobs: TextIO, answers: TextIO) -> None:
     spare: SpareKernel | None = None
     try:
         while line := await asyncio.to_thread(jobs.readline):
-            job_file = line.strip()
+            job_file, _, hint = line.strip().partition("\t")
             if not job_file:
                 continue
             started = time.monotonic()
-            _, spare = await grade(GradingJob.load(Path(job_file)), spare)
+            _, spare = await grade(GradingJob.load(Path(job_file)), spare, more_jobs=hint != "last")
             print(f"graded {job_file} in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
             answers.write(f"done {job_file}\n")
             answers.flush()
@@ -229,6 +250,7 @@ async def serve(jobs: TextIO, answers: TextIO) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     expected_parent = int(os.environ.get("GRADER_PARENT_PID", "0"))
+    enter_private_mounts()  # first, while this process has one thread
     _die_with_parent()
     if expected_parent and os.getppid() != expected_parent:
         return 3  # the grader died before we armed the signal

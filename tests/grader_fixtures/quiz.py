@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -332,7 +333,8 @@ def _startup_cheat(mark: str) -> str:
     )
 
 
-#: Files that plant start-up code in a kernel's folder, and a line that prints what they planted.
+#: Files that plant start-up code in a kernel's folder (where Python, IPython or a home folder
+#: inside the working folder would find it), and a line that prints what they planted.
 STARTUP_FILES = {
     "ipykernel_launcher.py": "import os, sys\n"
     "sys.path = [p for p in sys.path if os.path.abspath(p or '.') != os.getcwd()]\n"
@@ -340,6 +342,13 @@ STARTUP_FILES = {
     + "from ipykernel import kernelapp\n"
     "kernelapp.launch_new_instance()\n",
     ".home/.ipython/profile_default/startup/00-answers.py": _startup_cheat("ipython-startup"),
+    ".home/.ipython/profile_default/ipython_kernel_config.py": f"exec({_startup_cheat('kernel-config')!r})\n",
+    "ipython_kernel_config.py": f"exec({_startup_cheat('cwd-kernel-config')!r})\n",
+    "sitecustomize.py": _startup_cheat("sitecustomize"),
+    "usercustomize.py": _startup_cheat("usercustomize"),
+    f".home/.local/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages/answers.pth": (
+        f"import builtins; exec({_startup_cheat('pth')!r})\n"
+    ),
 }
 STARTUP_PRINT = "print('planted:', *getattr(__import__('builtins'), 'PLANTED', []))"
 

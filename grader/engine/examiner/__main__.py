@@ -3,6 +3,8 @@
 It reads JSON lines on stdin and writes JSON lines on a private copy of stdout (test code
 that prints goes to stderr, the worker's log):
 
+- ``{"op": "preload", "modules": [...]}`` imports the modules the tests will use, before the
+  notebook arrives, and answers ``{"op": "preloaded"}``;
 - ``{"op": "test", "source": ..., "label": ...}`` runs one test cell and ends with
   ``{"op": "verdict", ...}``; while it runs, every name or call the test needs is a
   ``{"op": "ask", "request": ...}`` that the worker answers with ``{"op": "answer", "text": ...}``,
@@ -20,6 +22,7 @@ import sys
 
 from grader.engine.examiner.namespace import KernelLink, StudentNamespace
 from grader.engine.examiner.verdict import run_test_cell
+from grader.engine.warmup import import_modules
 
 
 class Channel:
@@ -47,7 +50,10 @@ class Channel:
 def serve(channel: Channel) -> None:
     namespace = StudentNamespace(KernelLink(channel.ask))
     while (message := channel.receive()) is not None:
-        if message["op"] == "test":
+        if message["op"] == "preload":
+            import_modules(message["modules"])
+            channel.send({"op": "preloaded"})
+        elif message["op"] == "test":
             namespace.link.student_code_ran()  # the notebook's cells before this test
             verdict = run_test_cell(message["source"], message["label"], namespace)
             channel.send({"op": "verdict", **verdict.to_json()})

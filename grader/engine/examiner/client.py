@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from grader.engine import GRADER_HOME
 from grader.engine.examiner import student_side, wire
 from grader.engine.examiner.verdict import Verdict
 from grader.engine.sandbox import SandboxSettings, examiner_launch
@@ -19,7 +20,6 @@ WIRE_SOURCE = Path(wire.__file__).read_text()
 #: Largest message between worker and examiner (a model or an array in one line).
 MESSAGE_LIMIT = 1024**3
 #: The folder that holds the ``grader`` package: the examiner imports it from there only.
-GRADER_HOME = str(Path(__file__).resolve().parents[3])  # the folder that holds the grader package
 
 #: How long stopping an examiner may wait for it to be gone.
 STOP_SECONDS = 30
@@ -51,12 +51,13 @@ class Examiner:
     def __init__(self, process: asyncio.subprocess.Process, folder: tempfile.TemporaryDirectory) -> None:
         self.process = process
         self._folder = folder
+        self._preloading: asyncio.Future | None = None
 
     @classmethod
     async def start(cls, workdir: Path, sandbox: SandboxSettings) -> Examiner:
         """Start the process in the notebook's folder (tests read the files it wrote), sandboxed
-        like the kernel, with a private home and only the grader on its import path (``-P``:
-        never the folder's own modules)."""
+        like the kernel, with a private home and only the grader and the instructor's files on its
+        import path (``-P``: never the folder's own modules, which a student may have written)."""
         folder = tempfile.TemporaryDirectory(prefix="examiner-", dir=workdir.parent)
         program = [sys.executable, "-P", "-m", "grader.engine.examiner"]
         command, environment = examiner_launch(program, workdir, Path(folder.name), sandbox, GRADER_HOME)
@@ -77,8 +78,23 @@ class Examiner:
         except (BrokenPipeError, ConnectionResetError):
             raise ExaminerStopped(f"the examiner stopped (exit code {await self.process.wait()})") from None
 
+    async def preload(self, modules: list[str]) -> None:
+        """Have the examiner import ``modules`` now, while the notebook is not there yet."""
+        await self._send({"op": "preload", "modules": modules})
+        line = await self.process.stdout.readline()
+        if not line or json.loads(line).get("op") != "preloaded":
+            raise ExaminerStopped(f"the examiner stopped (exit code {await self.process.wait()})")
+
+    def preload_meanwhile(self, modules: list[str]) -> None:
+        """Have the examiner import ``modules`` while the notebook's first cells run (the first test
+        waits for it): for a kernel that could not be prepared ahead."""
+        self._preloading = asyncio.ensure_future(self.preload(modules))
+
     async def run_test(self, source: str, label: str, relay: Relay) -> Verdict:
         """Run one test cell, answering the examiner's questions through ``relay``."""
+        if self._preloading is not None:
+            preloading, self._preloading = self._preloading, None
+            await preloading
         await self._send({"op": "test", "source": source, "label": label})
         while True:
             line = await self.process.stdout.readline()
@@ -92,6 +108,8 @@ class Examiner:
     async def stop(self) -> None:
         """Kill the process, and end its input: a sandboxed examiner that bwrap could not take down
         with it (killed while it was still setting up) exits on reading the end of its input."""
+        if self._preloading is not None:
+            self._preloading.cancel()
         if self.process.returncode is None:
             self.process.kill()
         self.process.stdin.close()
