@@ -28,6 +28,9 @@ import numpy as np
 import pandas as pd
 
 OUT_DIR = Path(__file__).resolve().parent
+#: Where labels that only the grader may read are written: the workshop's instructor-only folder,
+#: which nbgrader never releases (``c.CourseDirectory.ignore`` lists ``hidden``).
+HIDDEN_DIR = OUT_DIR.parent / "solutions" / "13-workshop" / "hidden"
 
 
 def write_csv(df: pd.DataFrame, name: str) -> Path:
@@ -135,6 +138,30 @@ def read_census_names(path: Path, gender: str) -> pd.DataFrame:
             "rank": df["rank"].astype(int),
         }
     )
+
+
+def build_concrete() -> tuple[Path, Path, Path]:
+    """modeldata's concrete (Yeh 1998) as the workshop's competition: labelled training rows,
+    unlabelled test rows and the test labels, which go to :data:`HIDDEN_DIR` only.
+
+    Rows with the same mix and age (38 of 1030: 25 exact copies and 13 repeated measurements)
+    become one row with their mean strength, so no test mix-and-age is also a training row. The
+    992 rows are shuffled with a fixed seed, numbered 1-992 in that order, and the last 20 % are
+    the test rows.
+    """
+    df = rdataset("modeldata", "concrete").rename(columns={"compressive_strength": "strength"})
+    inputs = [column for column in df.columns if column != "strength"]
+    df = df.groupby(inputs, as_index=False, sort=True)["strength"].mean()
+    df["strength"] = df["strength"].round(2)
+    df = df.sample(frac=1.0, random_state=2026).reset_index(drop=True)
+    df.insert(0, "id", np.arange(1, len(df) + 1))
+    test_size = round(0.2 * len(df))
+    train, test = df.iloc[:-test_size], df.iloc[-test_size:]
+    HIDDEN_DIR.mkdir(parents=True, exist_ok=True)
+    hidden = HIDDEN_DIR / "concrete-test-labels.csv"
+    with hidden.open("w", encoding="utf-8", newline="") as f:
+        test[["id", "strength"]].to_csv(f, index=False, lineterminator="\n")
+    return write_csv(train, "concrete.csv"), write_csv(test.drop(columns="strength"), "concrete-test.csv"), hidden
 
 
 def build_names() -> Path:
@@ -335,7 +362,7 @@ def build_cmudict() -> Path:
     return write_csv(df, "cmudict.csv")
 
 
-BUILDERS: dict[str, Callable[[], Path]] = {
+BUILDERS: dict[str, Callable[[], Path | tuple[Path, ...]]] = {
     "iris": build_iris,
     "digits": build_digits,
     "tips": build_tips,
@@ -346,6 +373,7 @@ BUILDERS: dict[str, Callable[[], Path]] = {
     "mnist": build_mnist,
     "spam": build_spam,
     "cmudict": build_cmudict,
+    "concrete": build_concrete,
 }
 
 
@@ -366,9 +394,10 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         parser.error(f"unknown dataset(s) {', '.join(unknown)}; choose from {', '.join(BUILDERS)}")
     for name in args.datasets or list(BUILDERS):
-        path = BUILDERS[name]()
-        df = pd.read_csv(path)
-        print(f"{path.name:16} {len(df):5d} x {df.shape[1]:<3d} sha256 {sha256(path)}")
+        written = BUILDERS[name]()
+        for path in written if isinstance(written, tuple) else (written,):
+            df = pd.read_csv(path)
+            print(f"{path.name:26} {len(df):5d} x {df.shape[1]:<3d} sha256 {sha256(path)}")
 
 
 if __name__ == "__main__":

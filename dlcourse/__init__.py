@@ -18,6 +18,7 @@ _EXPORTS = {
     "DatasetFileError": "dlcourse.datasets",
     "load_ames": "dlcourse.datasets",
     "load_cmudict": "dlcourse.datasets",
+    "load_concrete": "dlcourse.datasets",
     "load_credit": "dlcourse.datasets",
     "load_digits": "dlcourse.datasets",
     "load_iris": "dlcourse.datasets",

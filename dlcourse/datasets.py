@@ -37,6 +37,8 @@ CATALOGUE: dict[str, str] = {
     "mnist-10k.csv.gz": "cab955ab50b4e6a35f351923d40c2ce895ed29c0bd3f49c631ddc68cf1b70168",
     "spam.csv": "df244f7bb3a25ce82f17f9ebc28f63e074486a60655bc8349f2aba733caa1403",
     "cmudict.csv": "aeb340720105e9ab056b08745362f94596847fb7a15b81d2d130de7093214060",
+    "concrete.csv": "1402a31cc234ff03f7c9b68dc8a0fd49fad44b4b46dff2538e3d3f3ee925e816",
+    "concrete-test.csv": "fb057b7ccfa67b86fce449fe68ea6637da046f05311499203fa273d0405ee263",
 }
 
 
@@ -179,3 +181,14 @@ def load_cmudict() -> pd.DataFrame:
     as space-separated ARPAbet phonemes without stress marks, 39 different ones).
     """
     return read_csv("cmudict.csv")
+
+
+def load_concrete() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Concrete compressive strength (Yeh 1998), the workshop's data: ``(train, test)``.
+
+    ``train`` has 794 mixes: ``id``, seven ingredients in kg per m³ of concrete (``cement``,
+    ``blast_furnace_slag``, ``fly_ash``, ``water``, ``superplasticizer``, ``coarse_aggregate``,
+    ``fine_aggregate``), ``age`` in days (1-365) and ``strength`` in MPa. ``test`` has 198 more
+    mixes with the same columns but no ``strength``: their labels are the grader's alone.
+    """
+    return read_csv("concrete.csv"), read_csv("concrete-test.csv")

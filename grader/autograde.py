@@ -5,7 +5,8 @@ State lives in a ``.grader`` folder beside the gradebook::
     .grader/<assignment>/jobs/<student>.json       the job a worker runs (and its .log)
     .grader/<assignment>/executed/<student>/<assignment>/   executed notebooks (worker), read by nbgrader
     .grader/<assignment>/results/<student>.json    what the worker did, written after the notebooks
-    .grader/<assignment>/graded/<student>.json     written after the gradebook commit (fingerprint, notes)
+    .grader/<assignment>/graded/<student>.json     written after the gradebook commit (fingerprint, notes,
+                                                   scores on hidden data: the leaderboard's source)
 
 A submission is skipped when its ``graded`` record has the fingerprint (hash of the
 submitted files) it has now; a complete result with that fingerprint is recorded
@@ -24,7 +25,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
 
@@ -341,7 +342,11 @@ def _record(
     error = writer.record(assignment, student, submission_dir, result.executed)
     if error:
         return SubmissionOutcome(student, OutcomeStatus.FAILED, reason=error)
-    graded = {"fingerprint": expected_fingerprint, "notes": result.notes}
+    graded = {
+        "fingerprint": expected_fingerprint,
+        "notes": result.notes,
+        "reported": {notebook: asdict(score) for notebook, score in result.reported.items()},
+    }
     write_atomically(state / "graded" / f"{student}.json", json.dumps(graded, indent=1))
     score, max_score = submission_score(coursedir.db_url, assignment, student)
     return SubmissionOutcome(student, OutcomeStatus.GRADED, score, max_score, "; ".join(result.notes) or None)

@@ -15,6 +15,7 @@ if str(course_root) not in sys.path:  # nbgrader's own command line can then fin
     sys.path.insert(0, str(course_root))
 
 from nbgrader.converters import GenerateAssignment  # noqa: E402
+from nbgrader.coursedir import CourseDirectory  # noqa: E402
 
 from grader.course_address import CourseAddress  # noqa: E402 - needs the course root on sys.path
 
@@ -37,6 +38,9 @@ c.GenerateAssignment.preprocessors = [CourseAddress, *GenerateAssignment.class_t
 # Labs may train models: give a cell up to five minutes before nbgrader gives up on it.
 c.ExecutePreprocessor.timeout = 300
 
+# An assignment's hidden/ folder (test labels, see grader/hidden.py) is never released and never copied
+# to a kernel: only the grader's examiner reads it.
+c.CourseDirectory.ignore = [*CourseDirectory.class_traits()["ignore"].default(), "hidden"]
 # A test cell a student deleted comes back from the gradebook (nbgrader's default leaves it out).
 c.OverwriteCells.add_missing_cells = True
 # The grader's sandbox: what student kernels may read besides the system and their Python.

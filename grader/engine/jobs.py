@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from grader.hidden import ReportedScore
+
 
 @dataclass
 class GradingJob:
@@ -59,6 +61,7 @@ class NotebookResult:
     status: NotebookStatus
     reason: str | None = None  # why it could not run, or why it stopped early
     seconds: float | None = None  # execution time (executed notebooks): export's unusual grading times
+    reported: ReportedScore | None = None  # what a hidden test measured (grader.hidden.report_score)
 
 
 @dataclass
@@ -73,6 +76,11 @@ class SubmissionResult:
         return [name for name, result in self.notebooks.items() if result.status is NotebookStatus.EXECUTED]
 
     @property
+    def reported(self) -> dict[str, ReportedScore]:
+        """notebook -> its score on hidden data, for the notebooks a test measured."""
+        return {name: result.reported for name, result in self.notebooks.items() if result.reported is not None}
+
+    @property
     def notes(self) -> list[str]:
         return [f"{name}: {result.reason}" for name, result in self.notebooks.items() if result.reason]
 
@@ -85,7 +93,13 @@ class SubmissionResult:
         try:
             data = json.loads(path.read_text())
             notebooks = {
-                name: NotebookResult(**{**entry, "status": NotebookStatus(entry["status"])})
+                name: NotebookResult(
+                    **{
+                        **entry,
+                        "status": NotebookStatus(entry["status"]),
+                        "reported": ReportedScore(**entry["reported"]) if entry.get("reported") else None,
+                    }
+                )
                 for name, entry in data.pop("notebooks").items()
             }
             return cls(**data, notebooks=notebooks)

@@ -34,6 +34,7 @@ from traitlets import default
 from grader.engine.cgroup import KernelCgroup
 from grader.engine.settings import SANDBOX_MODES, GraderLimits
 from grader.errors import GraderError
+from grader.hidden import INSTRUCTOR_FILES_ENV
 
 #: The kernel provisioner's name, as ``pyproject.toml`` registers it.
 PROVISIONER = "grader-sandbox"
@@ -379,6 +380,8 @@ def examiner_launch(program: list[str], workdir: Path, private: Path, sandbox: S
         "PYTHONPATH": os.pathsep.join(import_path),  # the grader first: no course file can shadow it
         "TF_CPP_MIN_LOG_LEVEL": "3",
     }
+    if sandbox.instructor_files:  # where grader.hidden.hidden_file finds the assignment's hidden data
+        environment[INSTRUCTOR_FILES_ENV] = sandbox.instructor_files
     (private / ".matplotlib").mkdir(parents=True, exist_ok=True)
     if sandbox.mode != "bwrap":
         return ["setpriv", "--pdeathsig", "KILL", *program], environment

@@ -212,6 +212,7 @@ async def grade(
                 NotebookStatus.EXECUTED,
                 "; ".join(report.notes) or None,
                 round(report.seconds, 2),
+                report.reported,
             )
     except BaseException:
         if spare is not None:

@@ -23,6 +23,7 @@ import sys
 from grader.engine.examiner.namespace import KernelLink, StudentNamespace
 from grader.engine.examiner.verdict import run_test_cell
 from grader.engine.warmup import import_modules
+from grader.hidden import take_reported
 
 
 class Channel:
@@ -56,6 +57,7 @@ def serve(channel: Channel) -> None:
         elif message["op"] == "test":
             namespace.link.student_code_ran()  # the notebook's cells before this test
             verdict = run_test_cell(message["source"], message["label"], namespace)
+            verdict.reported = take_reported()
             channel.send({"op": "verdict", **verdict.to_json()})
 
 

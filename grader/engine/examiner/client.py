@@ -13,6 +13,7 @@ from grader.engine import GRADER_HOME
 from grader.engine.examiner import student_side, wire
 from grader.engine.examiner.verdict import Verdict
 from grader.engine.sandbox import SandboxSettings, examiner_launch
+from grader.hidden import ReportedScore
 
 #: The source a fresh kernel runs to install the answering end (see ``student_side``).
 STUDENT_SIDE_SOURCE = Path(student_side.__file__).read_text()
@@ -102,7 +103,14 @@ class Examiner:
                 raise ExaminerStopped(f"the examiner stopped (exit code {await self.process.wait()})")
             message = json.loads(line)
             if message["op"] == "verdict":
-                return Verdict(message["passed"], message["error_name"], message["message"], message["score"])
+                reported = message.get("reported")
+                return Verdict(
+                    message["passed"],
+                    message["error_name"],
+                    message["message"],
+                    message["score"],
+                    ReportedScore(**reported) if reported else None,
+                )
             await self._send({"op": "answer", "text": await relay(message["request"])})
 
     async def stop(self) -> None:

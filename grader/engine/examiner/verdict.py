@@ -10,6 +10,8 @@ from numbers import Real
 
 from IPython.core.inputtransformer2 import TransformerManager
 
+from grader.hidden import ReportedScore
+
 HIDDEN_BLOCK = re.compile(r"^\s*### BEGIN HIDDEN TESTS\s*$(.*?)^\s*### END HIDDEN TESTS\s*$", re.M | re.S)
 #: What a student sees when a hidden test fails: never its code, values or message.
 HIDDEN_FAILURE = "hidden test failed"
@@ -17,12 +19,14 @@ HIDDEN_FAILURE = "hidden test failed"
 
 @dataclass
 class Verdict:
-    """The examiner's decision on one test cell; ``score`` is the cell's value when it is a number."""
+    """The examiner's decision on one test cell; ``score`` is the cell's value when it is a number,
+    ``reported`` what the cell measured on hidden data (:func:`grader.hidden.report_score`)."""
 
     passed: bool
     error_name: str | None = None
     message: str | None = None
     score: float | None = None
+    reported: ReportedScore | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
