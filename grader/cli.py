@@ -116,6 +116,9 @@ def _export(args: argparse.Namespace) -> int:
                 f"  per exercise: {report.exercise_csvs[summary.assignment]}, "
                 f"{report.exercise_plots[summary.assignment]}"
             )
+        if summary.assignment in report.leaderboards:
+            table, plot = report.leaderboards[summary.assignment]
+            print(f"  leaderboard on hidden data: {table}, {plot}")
     print(f"grades: {report.csv}\nsummary: {report.summary_csv}")
     return 0
 
@@ -148,11 +151,14 @@ def _student_edition(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from grader.demo.run import run_demo
     from grader.export import grade_table
+    from grader.leaderboard import leaderboard_table
 
     report = run_demo(args.output, args.assignment, jobs=args.jobs, sandbox=args.sandbox, log=print)
     print()
     print(grade_table(report.export.rows))
     print()
+    for assignment, (table, _) in report.export.leaderboards.items():
+        print(f"leaderboard of {assignment} on hidden data:\n{leaderboard_table(table)}\n")
     print(f"feedback: {report.course / 'grading' / 'feedback'}/<student>/<assignment>/*.html")
     print(
         f"grades:   {report.export.csv} (summary {report.export.summary_csv.name}, plots "

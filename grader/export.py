@@ -6,7 +6,9 @@ empty score. Beside the CSV the export writes ``<stem>-summary.csv`` (count, mea
 median, min, max per assignment) and one histogram per assignment
 (``<stem>-<assignment>.png``), and per assignment the exercise view of
 :mod:`grader.exercise_report`: ``<stem>-<assignment>-exercises.csv`` (pass rate and mean
-points of every graded cell) with its bar chart ``<stem>-<assignment>-exercises.png``.
+points of every graded cell) with its bar chart ``<stem>-<assignment>-exercises.png``. An
+assignment whose tests scored the students' models on hidden data also gets its leaderboard
+(:mod:`grader.leaderboard`): ``<stem>-<assignment>-leaderboard.csv`` and ``.png``.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ class ExportReport:
     exercise_plots: dict[str, Path] = field(default_factory=dict)
     #: assignment -> student -> grading seconds, for the submissions far from the median
     unusual_times: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: assignment -> (CSV, plot) of its leaderboard, for assignments graded on hidden data
+    leaderboards: dict[str, tuple[Path, Path]] = field(default_factory=dict)
 
 
 def read_grades(config: Config) -> tuple[list[dict], list[AssignmentSummary]]:
@@ -135,7 +139,22 @@ def export_grades(config: Config, output: Path) -> ExportReport:
             summary, output.with_name(f"{output.stem}-{summary.assignment}.png")
         )
         write_exercise_view(config, summary.assignment, output, report)
+        write_leaderboard_view(config, summary.assignment, output, report)
     return report
+
+
+def write_leaderboard_view(config: Config, assignment: str, output: Path, report: ExportReport) -> None:
+    """The leaderboard CSV and plot of one assignment, if its tests reported scores on hidden data."""
+    from grader.leaderboard import leaderboard, write_leaderboard
+
+    standings = leaderboard(config, assignment)
+    if standings:
+        paths = (
+            output.with_name(f"{output.stem}-{assignment}-leaderboard.csv"),
+            output.with_name(f"{output.stem}-{assignment}-leaderboard.png"),
+        )
+        write_leaderboard(standings, *paths, assignment)
+        report.leaderboards[assignment] = paths
 
 
 def write_csv(path: Path, header: list[str], rows: list[list], delimiter: str = ",") -> None:

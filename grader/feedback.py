@@ -6,7 +6,8 @@ prints the failing lines). Here nbgrader's converter runs with two more steps:
 ``ClearHiddenTests`` removes the hidden region from every cell's source, and
 :class:`TrimTestErrors` cuts each test cell's outputs down to ``ename: evalue`` of its
 errors (the assertion's message, written for the student) and drops any output that
-mentions the examiner's module in the kernel or its test labels.
+mentions the examiner's module in the kernel or its test labels. For an assignment graded on
+hidden data, :class:`AddStanding` puts the student's own score and rank at the top.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import re
 from pathlib import Path
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbformat.v4 import new_output
+from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades, NbGraderPreprocessor
+from traitlets import Dict
 from traitlets.config import Config
 
 from grader.engine.cells import is_test_cell
@@ -49,10 +51,33 @@ class TrimTestErrors(NbGraderPreprocessor):
         return cell, resources
 
 
-def feedback_config(config: Config) -> Config:
-    """The course's configuration with the feedback converter's safe preprocessors."""
+class AddStanding(NbGraderPreprocessor):
+    """Put the student's own score on the hidden data and their rank above the notebook."""
+
+    standings = Dict(help="student -> the text of their standing (grader.leaderboard.standing_text)").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        text = self.standings.get(resources.get("nbgrader", {}).get("student"))
+        if text:
+            nb.cells.insert(0, new_markdown_cell(text))
+        return nb, resources
+
+
+def feedback_config(config: Config, assignment: str | None = None) -> Config:
+    """The course's configuration with the feedback converter's safe preprocessors (and, for an
+    assignment graded on hidden data, every student's standing)."""
+    from grader.leaderboard import leaderboard, standing_text
+
     safe = copy.deepcopy(config)
-    safe.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, TrimTestErrors, CSSHTMLHeaderPreprocessor]
+    safe.GenerateFeedback.preprocessors = [
+        GetGrades,
+        ClearHiddenTests,
+        TrimTestErrors,
+        AddStanding,
+        CSSHTMLHeaderPreprocessor,
+    ]
+    if assignment is not None:
+        safe.AddStanding.standings = {s.student: standing_text(s) for s in leaderboard(config, assignment)}
     return safe
 
 
@@ -79,7 +104,7 @@ def generate_feedback(
 
     Raises :class:`FeedbackFailed` after trying every student if any of them failed.
     """
-    api = NbGraderAPI(config=feedback_config(config))
+    api = NbGraderAPI(config=feedback_config(config, assignment))
     coursedir: CourseDirectory = api.coursedir
     autograded = Path(coursedir.format_path(coursedir.autograded_directory, ".", assignment)).parent
     available = sorted(p.name for p in autograded.iterdir() if (p / assignment).is_dir()) if autograded.is_dir() else []

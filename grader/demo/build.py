@@ -10,6 +10,11 @@ download has. Students, the same in every lab:
     dave     broken JSON: the file was cut off
     eve, mallory, trudy, oscar, victor   cheats (see CHEATS), answers left empty
 
+The workshop (:data:`WORKSHOP`), graded on test labels the students never see, has its own class
+(see :data:`WORKSHOP_CHANGES`): alice's model is the solution's, bob's is trained for too short a
+time, carol's exported file cannot be loaded, and mallory searches the machine for the hidden
+labels before she trains (in the sandbox she finds none).
+
 Run it again whenever a demo lab's solution changes (``tests/test_grader_demo.py`` fails
 when the zips no longer match the solutions).
 """
@@ -28,8 +33,9 @@ from nbgrader import utils as nbgrader_utils
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-#: The two lightest labs: the first in Blackboard's download layout, the second as student folders.
-DEMO_ASSIGNMENTS = ("01-hello-world", "02-playground")
+#: The two lightest labs: the first in Blackboard's download layout, the second (and the workshop) as student folders.
+DEMO_ASSIGNMENTS = ("01-hello-world", "02-playground", "13-workshop")
+WORKSHOP = "13-workshop"
 WHEN = (2024, 3, 1, 10, 0, 0)
 EARLIER = (2024, 2, 28, 18, 30, 0)
 
@@ -54,7 +60,42 @@ CHEAT_CODE = {
 CHEATS = (
     {"eve": "no-tracebacks", "mallory": "edit-tests", "trudy": "delete-tests"},
     {"oscar": "swallow-errors", "victor": "exit-kernel"},
+    {},
 )
+
+
+#: The search mallory runs before she trains: every file of the machine her kernel can see whose
+#: name is that of the hidden labels (stopping after 20 s), then she trains on what she found too.
+LABEL_HUNT = """import os
+import time
+
+found, started = [], time.monotonic()
+for folder, subfolders, files in os.walk("/"):
+    subfolders[:] = [name for name in subfolders if os.path.join(folder, name) not in ("/proc", "/sys", "/dev", "/usr")]
+    found += [os.path.join(folder, name) for name in files if name == "concrete-test-labels.csv"]
+    if time.monotonic() - started > 20:
+        break
+print(f"hidden labels found: {found or 'none'}")
+if found:
+    stolen = test.merge(pd.read_csv(found[0]), on="id")
+    X_train, y_train = pd.concat([X_train, stolen[features]]), pd.concat([y_train, stolen["strength"]])
+"""
+#: How each workshop student's notebook differs from the solution: grade_id -> code placed before
+#: (``"before"``), after (``"after"``) or instead of (``"replace"``) that solution cell's code.
+WORKSHOP_CHANGES: dict[str, dict[str, tuple[str, str]]] = {
+    "alice": {},
+    "bob": {
+        "ex5-final": (
+            "replace",
+            "set_seed(42)\nfinal_model = build_network(X_train)\n"
+            "final_history = final_model.fit(X_train, y_train, validation_data=(X_val, y_val), "
+            "epochs=15, verbose=0)\n"
+            "final_mae = float(final_model.evaluate(X_val, y_val, verbose=0)[1])",
+        )
+    },
+    "carol": {"ex6-serve": ("after", 'Path("models/concrete.keras").write_bytes(b"not a Keras file")')},
+    "mallory": {"ex5-final": ("before", LABEL_HUNT)},
+}
 
 
 def answers(source: nbformat.NotebookNode) -> dict[str, str]:
@@ -76,11 +117,28 @@ def fill(released: nbformat.NotebookNode, answered: dict[str, str]) -> nbformat.
     return nb
 
 
+def workshop_submissions(solved: dict[str, str], released: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
+    """The workshop's class: the solution with each student's :data:`WORKSHOP_CHANGES`."""
+    result = {}
+    for student, changes in WORKSHOP_CHANGES.items():
+        answered = dict(solved)
+        for grade_id, (where, code) in changes.items():
+            answered[grade_id] = {
+                "before": f"{code}\n{solved[grade_id]}",
+                "after": f"{solved[grade_id]}\n{code}",
+                "replace": code,
+            }[where]
+        result[student] = fill(released, answered)
+    return result
+
+
 def submissions(assignment: str, position: int) -> dict[str, str | nbformat.NotebookNode]:
     """student -> notebook (or text, for the broken one); ``alice-early`` is alice's older attempt."""
     source = nbformat.read(REPO / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
     released = nbformat.read(REPO / "labs" / assignment / f"{assignment}.ipynb", as_version=4)
     solved = answers(source)
+    if assignment == WORKSHOP:
+        return dict(workshop_submissions(solved, released))
     half = {grade_id: code for index, (grade_id, code) in enumerate(solved.items()) if index % 2 == 0}
     first = next(iter(solved))
     result: dict[str, str | nbformat.NotebookNode] = {
