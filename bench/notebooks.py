@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -17,8 +18,13 @@ CELL_TIMEOUT_SECONDS = 600
 def execute(path: Path, workdir: Path, allow_errors: bool = False) -> tuple[nbformat.NotebookNode, float]:
     """Execute a notebook top to bottom in ``workdir``; return it with its outputs and the wall time.
 
-    With ``allow_errors`` a failing cell does not stop the run (an unsolved lab runs to its end)."""
+    The files beside the notebook (a solution's ``hidden/`` evaluation data, say) are copied to
+    ``workdir`` first, as the notebook would find them in its own folder. With ``allow_errors`` a
+    failing cell does not stop the run (an unsolved lab runs to its end)."""
     notebook = nbformat.read(path, as_version=4)
+    if Path(workdir).resolve() != Path(path).parent.resolve():
+        shutil.copytree(Path(path).parent, workdir, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"),
+                        dirs_exist_ok=True)  # fmt: skip
     client = NotebookClient(
         notebook,
         timeout=CELL_TIMEOUT_SECONDS,
