@@ -103,3 +103,21 @@ def test_jobs_of_one_assignment_share_one_copy_of_the_instructors_files(tmp_path
     changed = unpack_job(pack_job(job), tmp_path / "third", sources)
     assert changed.source_dir != first.source_dir, "other files, another copy"
     assert Path(changed.source_dir, "helper.py").read_text() == "ANSWER = 43\n"
+
+
+def test_the_hidden_folder_travels_for_the_examiner_but_never_reaches_the_kernels_folder(tmp_path):
+    from grader.engine.worker import copy_submission
+
+    job = _job(tmp_path / "here")
+    job.ignore = [".ipynb_checkpoints", "__pycache__", "hidden"]
+    (Path(job.source_dir) / "hidden").mkdir()
+    (Path(job.source_dir) / "hidden" / "labels.csv").write_text("id,label\n1,7\n")
+    (Path(job.source_dir) / "__pycache__").mkdir()
+    (Path(job.source_dir) / "__pycache__" / "helper.pyc").write_bytes(b"\0")
+    unpacked = unpack_job(pack_job(job), tmp_path / "there")
+    assert Path(unpacked.source_dir, "hidden", "labels.csv").read_text() == "id,label\n1,7\n"
+    assert not Path(unpacked.source_dir, "__pycache__").exists(), "what the course ignores otherwise stays home"
+    kernel_folder = tmp_path / "kernel"
+    copy_submission(unpacked, kernel_folder)
+    assert (kernel_folder / "helper.py").is_file() and (kernel_folder / "data.csv").is_file()
+    assert not (kernel_folder / "hidden").exists()
