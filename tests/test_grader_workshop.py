@@ -1,6 +1,7 @@
 """The workshop (lab 13) is graded on test labels no student ever gets: not in labs/, not in the
 student edition, not in the sandbox of a student kernel. The grader's examiner scores each exported
-model on them, ranks the class and tells each student their own place."""
+model on them, ranks the class and tells each student their own place. Lab 09's spam filter is
+checked the same way, on emails no student file holds."""
 
 from __future__ import annotations
 
@@ -60,6 +61,14 @@ def test_no_file_of_the_labs_or_the_student_edition_holds_a_hidden_label(tmp_pat
         if found:
             leaks[str(path)] = found[:3]
     assert not leaks, f"hidden labels in student files: {leaks}"
+
+
+def test_no_email_of_the_spam_holdout_is_in_a_student_file(tmp_path):
+    holdout = pd.read_csv(SOLUTIONS / "09-text-and-translation" / "hidden" / "spam-holdout.csv")
+    assert len(holdout) == 500 and set(holdout["label"]) == {"ham", "spam"}
+    shipped = set(pd.read_csv(REPO / "datasets" / "spam.csv")["text"])
+    assert shipped.isdisjoint(holdout["text"])
+    assert not (LABS / "09-text-and-translation" / "hidden").exists()
 
 
 @pytest.fixture(scope="module")
