@@ -290,7 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write nbgrader's HTML feedback for every autograded submission of ASSIGNMENT into the "
         "feedback folder (grading/feedback/<student>/<assignment>/). Hidden tests are removed from "
         "the test cells, and a failed test shows only its error's message (e.g. "
-        "'AssertionError: add(1, 2) should be 3'), never a traceback.",
+        "'AssertionError: add(1, 2) should be 3'), never a traceback. For an assignment whose tests "
+        "scored models on hidden data, each student's feedback opens with their own score and rank.",
         epilog="example:\n  python -m grader feedback 01-hello-world\n"
         "  python -m grader feedback 01-hello-world --student alice",
     )
@@ -305,7 +306,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read every score from nbgrader's gradebook and write OUTPUT (one row per student and "
         "assignment: score, max_score, percent, timestamp, late_penalty), OUTPUT-summary.csv "
         "(submissions, mean, median, min, max per assignment) and a histogram "
-        "OUTPUT-<assignment>.png per assignment; print the grade table.",
+        "OUTPUT-<assignment>.png per assignment, the exercise view OUTPUT-<assignment>-exercises.csv/.png, "
+        "and for an assignment whose tests scored models on hidden data its leaderboard "
+        "OUTPUT-<assignment>-leaderboard.csv/.png (rank, student, metric, value, points); print the grade table.",
         epilog="examples:\n  python -m grader export --output grades.csv\n"
         "  python -m grader export --format canvas --lms-file ~/Downloads/2026-12-01-Grades.csv\n"
         "  python -m grader export --format blackboard --lms-file gc_export.csv --assignment 01-hello-world\n"
