@@ -91,8 +91,13 @@ def test_the_solution_earns_full_marks_and_tops_the_leaderboard(workshop):
     rows = {row["student"]: row for row in workshop.export.rows}
     assert rows["alice"]["score"] == rows["alice"]["max_score"] > 0
     board = standings(workshop)
-    assert board["alice"]["rank"] == 1
-    assert board["bob"]["rank"] > 1 and board["bob"]["value"] > board["alice"]["value"], "a short training scores worse"
+    honest = [row for student, row in board.items() if student != "mallory" and not pd.isna(row["rank"])]
+    assert board["alice"]["rank"] == min(row["rank"] for row in honest)
+    if bwrap_problem() is None:  # unsandboxed, mallory's search finds the labels and she trains on them
+        assert board["alice"]["rank"] == 1
+    assert board["bob"]["rank"] > board["alice"]["rank"] and board["bob"]["value"] > board["alice"]["value"], (
+        "a short training scores worse"
+    )
     assert board["alice"]["value"] < 4.8, "the lab promises the solution about 4.0 MPa: full points up to 1.2 × that"
     assert workshop.export.leaderboards[WORKSHOP][1].stat().st_size > 0
     assert "alice" in leaderboard_table(workshop.export.leaderboards[WORKSHOP][0])
