@@ -93,7 +93,7 @@ def test_the_solution_earns_full_marks_and_tops_the_leaderboard(workshop):
     board = standings(workshop)
     honest = [row for student, row in board.items() if student != "mallory" and not pd.isna(row["rank"])]
     assert board["alice"]["rank"] == min(row["rank"] for row in honest)
-    if bwrap_problem() is None:  # unsandboxed, mallory's search finds the labels and she trains on them
+    if bwrap_problem() is None:  # sandboxed, mallory finds no labels (unsandboxed she would, and train on them)
         assert board["alice"]["rank"] == 1
     assert board["bob"]["rank"] > board["alice"]["rank"] and board["bob"]["value"] > board["alice"]["value"], (
         "a short training scores worse"
