@@ -260,7 +260,7 @@ def autograde(
     for student in available:
         folder = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
         fingerprints[student] = fingerprint(folder)
-        graded = _read_json(state / "graded" / f"{student}.json")
+        graded = read_graded_record(state, student)
         if not force and graded.get("fingerprint") == fingerprints[student]:
             score, max_score = submission_score(coursedir.db_url, assignment, student)
             reason = "; ".join(["already graded", *graded.get("notes", [])])
@@ -358,8 +358,10 @@ def _kernel_name(coursedir: CourseDirectory, assignment: str, notebook: str) -> 
     return resolve_kernel_name(json.loads(spec).get("name", "python3") if spec else "python3")
 
 
-def _read_json(path: Path) -> dict:
+def read_graded_record(state: Path, student: str) -> dict:
+    """A student's ``graded`` record in an assignment's state folder (empty when there is none or it
+    cannot be read): the fingerprint graded, its notes and its scores on hidden data."""
     try:
-        return json.loads(path.read_text())
+        return json.loads((state / "graded" / f"{student}.json").read_text())
     except (OSError, ValueError):
         return {}

@@ -157,8 +157,8 @@ def _demo(args: argparse.Namespace) -> int:
     print()
     print(grade_table(report.export.rows))
     print()
-    for assignment, (table, _) in report.export.leaderboards.items():
-        print(f"leaderboard of {assignment} on hidden data:\n{leaderboard_table(table)}\n")
+    for assignment, standings in report.export.standings.items():
+        print(f"leaderboard of {assignment} on hidden data:\n{leaderboard_table(standings)}\n")
     print(f"feedback: {report.course / 'grading' / 'feedback'}/<student>/<assignment>/*.html")
     print(
         f"grades:   {report.export.csv} (summary {report.export.summary_csv.name}, plots "

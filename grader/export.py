@@ -17,12 +17,16 @@ import csv
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 
 from grader.exercise_report import ExerciseStat, exercise_stats, grading_times, plot_exercises, unusual_times
+
+if TYPE_CHECKING:
+    from grader.leaderboard import Standing
 
 COLUMNS = ["student", "assignment", "score", "max_score", "percent", "timestamp", "late_penalty"]
 
@@ -54,8 +58,9 @@ class ExportReport:
     exercise_plots: dict[str, Path] = field(default_factory=dict)
     #: assignment -> student -> grading seconds, for the submissions far from the median
     unusual_times: dict[str, dict[str, float]] = field(default_factory=dict)
-    #: assignment -> (CSV, plot) of its leaderboard, for assignments graded on hidden data
+    #: assignment -> (CSV, plot) of its leaderboard, and its standings, for assignments graded on hidden data
     leaderboards: dict[str, tuple[Path, Path]] = field(default_factory=dict)
+    standings: dict[str, list[Standing]] = field(default_factory=dict)
 
 
 def read_grades(config: Config) -> tuple[list[dict], list[AssignmentSummary]]:
@@ -155,6 +160,7 @@ def write_leaderboard_view(config: Config, assignment: str, output: Path, report
         )
         write_leaderboard(standings, *paths, assignment)
         report.leaderboards[assignment] = paths
+        report.standings[assignment] = standings
 
 
 def write_csv(path: Path, header: list[str], rows: list[list], delimiter: str = ",") -> None:

@@ -9,7 +9,6 @@ never anyone else's.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,14 +38,12 @@ class Standing:
 
 def reported_scores(config: Config, assignment: str) -> dict[str, ReportedScore]:
     """student -> the score their submission reported (the first notebook's, by name, if several did)."""
-    from grader.autograde import state_dir
+    from grader.autograde import read_graded_record, state_dir
 
+    state = state_dir(config) / assignment
     scores = {}
-    for record in sorted((state_dir(config) / assignment / "graded").glob("*.json")):
-        try:
-            reported = json.loads(record.read_text()).get("reported") or {}
-        except (OSError, ValueError):
-            continue
+    for record in sorted((state / "graded").glob("*.json")):
+        reported = read_graded_record(state, record.stem).get("reported")
         if reported:
             scores[record.stem] = ReportedScore(**reported[min(reported)])
     return scores
@@ -127,18 +124,15 @@ def standing_text(standing: Standing) -> str:
     )
 
 
-def leaderboard_table(csv_path: Path) -> str:
-    """A written leaderboard as aligned text (rank, student, value, points)."""
-    import csv
-
-    with open(csv_path, encoding="utf-8", newline="") as stream:
-        rows = list(csv.DictReader(stream))
-    if not rows:
+def leaderboard_table(standings: list[Standing]) -> str:
+    """The standings as aligned text (rank, student, value, points)."""
+    scored = [s for s in standings if s.score is not None]
+    if not scored:
         return "(no scores)"
-    width = max(len("student"), *(len(row["student"]) for row in rows))
-    lines = [f"{'rank':>4}  {'student':{width}}  {rows[0]['metric']:>16}  points"]
-    for row in rows:
-        points = f"{float(row['points']):g}/{float(row['max_points']):g}" if row["points"] else "-"
-        value = f"{float(row['value']):.4g}" if row["value"] else "no score"
-        lines.append(f"{row['rank'] or '-':>4}  {row['student']:{width}}  {value:>16}  {points}")
+    width = max(len("student"), *(len(s.student) for s in standings))
+    lines = [f"{'rank':>4}  {'student':{width}}  {scored[0].score.metric:>16}  points"]
+    for s in standings:
+        points = "-" if s.points is None else f"{s.points:g}/{s.max_points:g}"
+        value = "no score" if s.score is None else f"{s.score.value:.4g}"
+        lines.append(f"{s.rank or '-':>4}  {s.student:{width}}  {value:>16}  {points}")
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import secrets
 import shutil
@@ -46,6 +47,12 @@ def notebook_path(folder: Path, assignment: str) -> Path:
     notebooks = sorted((folder / assignment).glob("*.ipynb"))
     assert len(notebooks) == 1, f"{folder.name}/{assignment} should hold exactly one notebook, found {notebooks}"
     return notebooks[0]
+
+
+def text_bytes(path: Path) -> bytes:
+    """The bytes of a file, decompressed if it is a ``.gz`` file (the committed MNIST CSV is)."""
+    raw = path.read_bytes()
+    return gzip.decompress(raw) if path.name.endswith(".gz") else raw
 
 
 def scratch_course(course: Path, assignments: list[str] | None = None):

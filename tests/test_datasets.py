@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import importlib.util
 import re
@@ -14,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import text_bytes
 from dlcourse import datasets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,12 +33,6 @@ def readme_table() -> dict[str, dict[str, str]]:
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def text_bytes(path: Path) -> bytes:
-    """The CSV bytes of a data file: decompressed if it is a ``.gz`` file."""
-    raw = path.read_bytes()
-    return gzip.decompress(raw) if path.name.endswith(".gz") else raw
 
 
 def test_only_the_mnist_file_is_compressed():

@@ -5,16 +5,14 @@ checked the same way, on emails no student file holds."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
-from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
 
-from conftest import LABS, REPO, SOLUTIONS
+from conftest import LABS, REPO, SOLUTIONS, text_bytes
 from grader.demo.run import run_demo
 from grader.edition import build_edition
 from grader.engine.sandbox import bwrap_problem
@@ -30,11 +28,6 @@ def leaked_labels(text: str) -> list[str]:
     strengths = {str(row.id): f"{row.strength:.2f}" for row in pd.read_csv(HIDDEN_LABELS).itertuples()}
     lines = re.finditer(r"(?m)^(" + "|".join(strengths) + r"),(?:[^\n]*,)?([^,\n]*?)\s*$", text)
     return [line.group(0) for line in lines if line.group(2) == strengths[line.group(1)]]
-
-
-def text_of(path: Path) -> str:
-    data = path.read_bytes()
-    return (gzip.decompress(data) if path.suffix == ".gz" else data).decode("utf-8", errors="replace")
 
 
 def test_the_released_workshop_has_no_hidden_folder():
@@ -57,7 +50,7 @@ def test_no_file_of_the_labs_or_the_student_edition_holds_a_hidden_label(tmp_pat
     leaks = {}
     for path in files:
         assert path.name != HIDDEN_LABELS.name, f"{path} is the hidden labels file"
-        found = leaked_labels(text_of(path))
+        found = leaked_labels(text_bytes(path).decode("utf-8", errors="replace"))
         if found:
             leaks[str(path)] = found[:3]
     assert not leaks, f"hidden labels in student files: {leaks}"
@@ -100,7 +93,7 @@ def test_the_solution_earns_full_marks_and_tops_the_leaderboard(workshop):
     )
     assert board["alice"]["value"] < 4.8, "the lab promises the solution about 4.0 MPa: full points up to 1.2 × that"
     assert workshop.export.leaderboards[WORKSHOP][1].stat().st_size > 0
-    assert "alice" in leaderboard_table(workshop.export.leaderboards[WORKSHOP][0])
+    assert "alice" in leaderboard_table(workshop.export.standings[WORKSHOP])
 
 
 @pytest.mark.kernel
