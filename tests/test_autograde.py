@@ -2,7 +2,9 @@
 
 Every lab is graded twice: by stock nbgrader (students and instructors may use it directly) and
 by ``python -m grader autograde``'s engine, the path this course's instructors use, where the
-tests run in the trusted examiner.
+tests run in the trusted examiner. That engine also grades a third student, who answers every
+exercise as the solution does except for the decision exercises (tests/exercises.py), where they
+make the plausible wrong decision: those exercises must score nothing, every other one full marks.
 """
 
 from __future__ import annotations
@@ -10,14 +12,18 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 
 from conftest import ASSIGNMENTS, LABS, SOLUTIONS, notebook_path, scratch_course
+from exercises import with_wrong_decisions, wrong_decisions, zeroed_by_wrong_decisions
 from grader.autograde import autograde
 
 SUBMISSIONS = {"perfect": SOLUTIONS, "untouched": LABS}
+WRONG_DECIDER = "wrong-decisions"
+WITH_DECISIONS = [a for a in ASSIGNMENTS if wrong_decisions(a)]
 #: Test cells that score a model on hidden data (grader.hidden): only the grader's examiner reads
 #: it, so under stock nbgrader, whose tests run in the student's kernel, they earn nothing.
 HIDDEN_DATA_CELLS = {"09-text-and-translation": {"ex5-ship-tests"}, "13-workshop": {"ex7-hidden-score-tests"}}
@@ -42,6 +48,12 @@ def graded(request, scratch_root):
                 target = course / "grading" / "submitted" / student / assignment
                 target.mkdir(parents=True)
                 shutil.copy(notebook_path(source, assignment), target)
+            if request.param == "grader" and wrong_decisions(assignment):
+                solution = notebook_path(SOLUTIONS, assignment)
+                wrong = with_wrong_decisions(nbformat.read(solution, as_version=4), wrong_decisions(assignment))
+                target = course / "grading" / "submitted" / WRONG_DECIDER / assignment
+                target.mkdir(parents=True)
+                nbformat.write(wrong, target / solution.name)
             if request.param == "nbgrader":
                 api = NbGraderAPI(config=config)
                 for student in SUBMISSIONS:
@@ -86,3 +98,16 @@ def test_solution_earns_full_marks(graded, assignment):
 def test_untouched_lab_earns_nothing(graded, assignment):
     earned = [(name, score) for name, score, _ in grades(graded(assignment), assignment, "untouched") if score != 0]
     assert not earned, f"an untouched {assignment} earns points on {earned}: those tests cannot fail"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("assignment", WITH_DECISIONS)
+def test_a_wrong_decision_costs_its_exercise_and_nothing_else(graded, assignment):
+    if graded.engine != "grader":
+        pytest.skip("the wrong decisions are graded by the course's grader")
+    zeroed = zeroed_by_wrong_decisions(assignment)
+    cells = grades(graded(assignment), assignment, WRONG_DECIDER)
+    earned = [(name, score) for name, score, _ in cells if name in zeroed and score != 0]
+    assert not earned, f"a wrong decision in {assignment} still earns points on {earned}"
+    lost = [(name, score, maximum) for name, score, maximum in cells if name not in zeroed and score != maximum]
+    assert not lost, f"in {assignment} the wrong decisions cost exercises that do not depend on them: {lost}"
