@@ -7,7 +7,8 @@ decision written down in ``tests/wrong_decisions/<lab>.py``:
     WRONG_DECISIONS = {"ex1-activation": 'circle_activation = "linear"'}
 
 maps an answer cell to what the student writes between its ``### BEGIN SOLUTION`` and
-``### END SOLUTION`` lines (the rest of the cell is the same in the student's lab and stays).
+``### END SOLUTION`` lines (the rest of the cell is the same in the student's lab and stays). Write
+it without indentation: inside a function it is indented like the lines it replaces.
 
 A wrong decision takes its answer's own test cell (``<answer>-tests``) to zero. Where the lab's later
 steps build on that choice (the workshop's do), ``ALSO_ZEROED`` names the further test cells it costs:
@@ -17,15 +18,19 @@ steps build on that choice (the workshop's do), ``ALSO_ZEROED`` names the furthe
 
 from __future__ import annotations
 
+import ast
 import copy
 import re
 import runpy
+import textwrap
 from pathlib import Path
 
 import nbformat
 
 WRONG_DECISIONS_DIR = Path(__file__).resolve().parent / "wrong_decisions"
 SOLUTION_REGION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
+#: A solution region with the indentation of its marker lines, which a replacement must keep.
+INDENTED_REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION[ \t]*\n?", re.S | re.M)
 
 
 def nbgrader_cells(notebook: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
@@ -74,6 +79,11 @@ def with_wrong_decisions(solution: nbformat.NotebookNode, decisions: dict[str, s
     for answer, decision in decisions.items():
         cell = cells[answer]
         assert len(answer_regions(cell)) == 1, f"{answer} should have exactly one solution region"
-        replacement = decision.rstrip("\n") + "\n"
-        cell.source = SOLUTION_REGION.sub(lambda _, text=replacement: text, cell.source)
+        region = INDENTED_REGION.search(cell.source)
+        replacement = textwrap.indent(textwrap.dedent(decision).strip("\n"), region.group(1)) + "\n"
+        cell.source = cell.source[: region.start()] + replacement + cell.source[region.end() :]
+        try:  # a wrong decision that does not parse would score nothing for the wrong reason
+            ast.parse(cell.source)
+        except SyntaxError as error:
+            raise AssertionError(f"the wrong decision for {answer} is not valid Python: {error}") from error
     return notebook

@@ -2,12 +2,14 @@
 
 WRONG_DECISIONS = {
     # Strength read as a probability: a sigmoid output never passes 1 MPa.
-    "ex3-network": """normalization = keras.layers.Normalization()
-    normalization.adapt(np.asarray(X, dtype="float32"))
-    model = keras.Sequential([keras.Input(shape=(8,)), normalization, keras.layers.Dense(64, activation="relu"),
-                              keras.layers.Dense(1, activation="sigmoid")])
-    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
-    return model""",
+    "ex3-network": """
+normalization = keras.layers.Normalization()
+normalization.adapt(np.asarray(X, dtype="float32"))
+model = keras.Sequential([keras.Input(shape=(8,)), normalization, keras.layers.Dense(64, activation="relu"),
+                          keras.layers.Dense(1, activation="sigmoid")])
+model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+return model
+""",
     # The first curves are still falling: calling it overfitting prescribes the wrong fix.
     "ex4-diagnosis": 'diagnosis = "overfitting"',
 }
