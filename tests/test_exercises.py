@@ -12,7 +12,14 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENTS, LABS, SOLUTIONS, notebook_path
-from exercises import answer_regions, graded_points, nbgrader_cells, wrong_decisions, zeroed_by_wrong_decisions
+from exercises import (
+    answer_regions,
+    graded_points,
+    nbgrader_cells,
+    with_wrong_decisions,
+    wrong_decisions,
+    zeroed_by_wrong_decisions,
+)
 
 #: Labs whose exercises predate the decision rework (issue 12), and which of the checks below each
 #: still fails: "count" (four graded exercises), "decisions" (a third of the points), "giveaways".
@@ -88,3 +95,25 @@ def test_no_answer_is_shown_in_another_cell_of_the_student_lab(assignment):
             if other.id != cell.id and shown >= GIVEAWAY_SHARE:
                 giveaways.append(f"{grade_id} in cell {other.id} ({shown:.0%} of its lines)")
     assert not giveaways, f"the student lab of {assignment} shows answers: {giveaways}"
+
+
+def answer_notebook(source: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(source, id="answer")
+    cell.metadata["nbgrader"] = {"grade_id": "ex1-pick", "solution": True, "grade": False}
+    return nbformat.v4.new_notebook(cells=[cell])
+
+
+def test_a_wrong_decision_replaces_only_the_solution_region_at_its_indentation():
+    body = '    ### BEGIN SOLUTION\n    return "tanh"\n    ### END SOLUTION\n'
+    solution = answer_notebook('def pick():\n    """Choose."""\n' + body + "\nprint(pick())")
+    wrong = with_wrong_decisions(solution, {"ex1-pick": 'choice = "linear"\nreturn choice'})
+    assert wrong.cells[0].source == (
+        'def pick():\n    """Choose."""\n    choice = "linear"\n    return choice\n\nprint(pick())'
+    )
+    assert "tanh" in solution.cells[0].source, "the solution itself stays as it was"
+
+
+def test_a_wrong_decision_that_is_no_python_is_refused():
+    solution = answer_notebook("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")
+    with pytest.raises(AssertionError, match="not valid Python"):
+        with_wrong_decisions(solution, {"ex1-pick": "x = = 2"})
