@@ -28,9 +28,8 @@ from pathlib import Path
 import nbformat
 
 WRONG_DECISIONS_DIR = Path(__file__).resolve().parent / "wrong_decisions"
-SOLUTION_REGION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
-#: A solution region with the indentation of its marker lines, which a replacement must keep.
-INDENTED_REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION[ \t]*\n?", re.S | re.M)
+#: A solution region: the indentation of its marker lines (which a replacement keeps) and the code between them.
+SOLUTION_REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n(.*?)^[ \t]*### END SOLUTION[ \t]*\n?", re.S | re.M)
 
 
 def nbgrader_cells(notebook: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
@@ -50,7 +49,7 @@ def graded_points(notebook: nbformat.NotebookNode) -> dict[str, float]:
 
 def answer_regions(cell: nbformat.NotebookNode) -> list[str]:
     """The code between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` in an answer cell."""
-    return SOLUTION_REGION.findall(cell.source)
+    return [region.group(2) for region in SOLUTION_REGION.finditer(cell.source)]
 
 
 def _settings(assignment: str) -> dict:
@@ -79,7 +78,7 @@ def with_wrong_decisions(solution: nbformat.NotebookNode, decisions: dict[str, s
     for answer, decision in decisions.items():
         cell = cells[answer]
         assert len(answer_regions(cell)) == 1, f"{answer} should have exactly one solution region"
-        region = INDENTED_REGION.search(cell.source)
+        region = SOLUTION_REGION.search(cell.source)
         replacement = textwrap.indent(textwrap.dedent(decision).strip("\n"), region.group(1)) + "\n"
         cell.source = cell.source[: region.start()] + replacement + cell.source[region.end() :]
         try:  # a wrong decision that does not parse would score nothing for the wrong reason

@@ -68,32 +68,39 @@ def test_a_third_of_the_points_go_to_decisions(assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_wrong_decisions_name_cells_of_the_lab(assignment):
-    cells = nbgrader_cells(solution(assignment))
+    notebook = solution(assignment)
+    cells = nbgrader_cells(notebook)
     answers = {grade_id for grade_id, cell in cells.items() if cell.metadata.nbgrader.get("solution")}
     where = f"tests/wrong_decisions/{assignment}.py"
     assert set(wrong_decisions(assignment)) <= answers, f"{where} names cells that are no answer cells"
-    graded = set(graded_points(solution(assignment)))
+    graded = set(graded_points(notebook))
     assert zeroed_by_wrong_decisions(assignment) <= graded, f"{where} names cells that are no graded cells"
 
 
+def squeezed(text: str) -> str:
+    """Text without whitespace, so that layout does not hide a copied line."""
+    return re.sub(r"\s+", "", text)
+
+
 def substantial_lines(code: str) -> set[str]:
-    """The lines of an answer that say something (no comments, no short idioms), without whitespace."""
-    lines = (re.sub(r"\s+", "", line) for line in code.splitlines() if not line.strip().startswith("#"))
+    """The lines of an answer that say something (no comments, no short idioms), squeezed."""
+    lines = (squeezed(line) for line in code.splitlines() if not line.strip().startswith("#"))
     return {line for line in lines if len(line) >= SUBSTANTIAL_LINE}
 
 
 @pytest.mark.parametrize("assignment", labs_for("giveaways"))
 def test_no_answer_is_shown_in_another_cell_of_the_student_lab(assignment):
-    released = nbformat.read(notebook_path(LABS, assignment), as_version=4)
+    student_lab = nbformat.read(notebook_path(LABS, assignment), as_version=4)
+    released = {cell.id: squeezed(cell.source) for cell in student_lab.cells}
     giveaways = []
     for grade_id, cell in nbgrader_cells(solution(assignment)).items():
         answer = substantial_lines("\n".join(answer_regions(cell)))
         if not cell.metadata.nbgrader.get("solution") or not answer:
             continue
-        for other in released.cells:
-            shown = sum(line in re.sub(r"\s+", "", other.source) for line in answer) / len(answer)
-            if other.id != cell.id and shown >= GIVEAWAY_SHARE:
-                giveaways.append(f"{grade_id} in cell {other.id} ({shown:.0%} of its lines)")
+        for other_id, other in released.items():
+            shown = sum(line in other for line in answer) / len(answer)
+            if other_id != cell.id and shown >= GIVEAWAY_SHARE:
+                giveaways.append(f"{grade_id} in cell {other_id} ({shown:.0%} of its lines)")
     assert not giveaways, f"the student lab of {assignment} shows answers: {giveaways}"
 
 
