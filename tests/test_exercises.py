@@ -21,40 +21,23 @@ from exercises import (
     zeroed_by_wrong_decisions,
 )
 
-#: Labs whose exercises predate the decision rework (issue 12), and which of the checks below each
-#: still fails: "count" (four graded exercises), "decisions" (a third of the points), "giveaways".
-#: A lab leaves this table when it is reworked; the checks are strict, so the table cannot go stale.
-NOT_YET_REWORKED = {
-    "11-eda-feature-engineering": {"decisions"},
-}
 #: A line shorter than this (without spaces) is an idiom such as ``model.fit(``, not an answer.
 SUBSTANTIAL_LINE = 16
 #: Another cell that holds this share of an answer's substantial lines gives the answer away.
 GIVEAWAY_SHARE = 0.5
 
 
-def labs_for(check: str) -> list:
-    """Every lab, with the ones that still fail ``check`` marked as expected (strict) failures."""
-    reason = "issue 12: the exercises of this lab are not reworked yet"
-    return [
-        pytest.param(a, marks=pytest.mark.xfail(strict=True, reason=reason), id=a)
-        if check in NOT_YET_REWORKED.get(a, ())
-        else a
-        for a in ASSIGNMENTS
-    ]
-
-
 def solution(assignment: str) -> nbformat.NotebookNode:
     return nbformat.read(notebook_path(SOLUTIONS, assignment), as_version=4)
 
 
-@pytest.mark.parametrize("assignment", labs_for("count"))
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_lab_has_at_least_four_graded_exercises(assignment):
     graded = graded_points(solution(assignment))
     assert len(graded) >= 4, f"{assignment} has {len(graded)} graded exercises: {sorted(graded)}"
 
 
-@pytest.mark.parametrize("assignment", labs_for("decisions"))
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_a_third_of_the_points_go_to_decisions(assignment):
     points = graded_points(solution(assignment))
     decided = sum(points[cell] for cell in zeroed_by_wrong_decisions(assignment))
@@ -86,7 +69,7 @@ def substantial_lines(code: str) -> set[str]:
     return {line for line in lines if len(line) >= SUBSTANTIAL_LINE}
 
 
-@pytest.mark.parametrize("assignment", labs_for("giveaways"))
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_no_answer_is_shown_in_another_cell_of_the_student_lab(assignment):
     student_lab = nbformat.read(notebook_path(LABS, assignment), as_version=4)
     released = {cell.id: squeezed(cell.source) for cell in student_lab.cells}
