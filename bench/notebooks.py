@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -15,13 +16,21 @@ KERNEL = "dl-course"
 CELL_TIMEOUT_SECONDS = 600
 
 
-def execute(path: Path, workdir: Path, allow_errors: bool = False) -> tuple[nbformat.NotebookNode, float]:
+def execute(
+    path: Path,
+    workdir: Path,
+    allow_errors: bool = False,
+    edit: Callable[[nbformat.NotebookNode], nbformat.NotebookNode] | None = None,
+) -> tuple[nbformat.NotebookNode, float]:
     """Execute a notebook top to bottom in ``workdir``; return it with its outputs and the wall time.
 
     The files beside the notebook (a solution's ``hidden/`` evaluation data, say) are copied to
     ``workdir`` first, as the notebook would find them in its own folder. With ``allow_errors`` a
-    failing cell does not stop the run (an unsolved lab runs to its end)."""
+    failing cell does not stop the run (an unsolved lab runs to its end); ``edit`` changes the
+    notebook before it runs (a lab without its optional sections, say)."""
     notebook = nbformat.read(path, as_version=4)
+    if edit is not None:
+        notebook = edit(notebook)
     if Path(workdir).resolve() != Path(path).parent.resolve():
         shutil.copytree(Path(path).parent, workdir, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"),
                         dirs_exist_ok=True)  # fmt: skip

@@ -20,6 +20,7 @@ from exercises import (
     wrong_decisions,
     zeroed_by_wrong_decisions,
 )
+from notebook_names import bound_names, python_source, read_before_bound
 
 #: A line shorter than this (without spaces) is an idiom such as ``model.fit(``, not an answer.
 SUBSTANTIAL_LINE = 16
@@ -83,6 +84,44 @@ def test_no_answer_is_shown_in_another_cell_of_the_student_lab(assignment):
             if other_id != cell.id and shown >= GIVEAWAY_SHARE:
                 giveaways.append(f"{grade_id} in cell {other_id} ({shown:.0%} of its lines)")
     assert not giveaways, f"the student lab of {assignment} shows answers: {giveaways}"
+
+
+def shadowed_reads(notebook: nbformat.NotebookNode) -> list[str]:
+    """Reads by a test cell of a name an earlier test cell bound and a notebook cell bound again since.
+
+    The examiner keeps the names a test binds for the later tests, so those read the test's value
+    where stock nbgrader (one namespace for all) would read the notebook's. Tests avoid such names.
+    """
+    bound_by_tests: set[str] = set()
+    rebound: set[str] = set()
+    found = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        source = python_source(cell.source)
+        is_test = cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata.nbgrader.get("solution")
+        if is_test:
+            found += [f"cell {index}: {name}" for name in sorted(read_before_bound(source) & rebound)]
+            bound_by_tests |= bound_names(source)
+            rebound -= bound_names(source)
+        else:
+            rebound |= bound_names(source) & bound_by_tests
+    return found
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_test_reads_a_name_of_an_earlier_test_that_the_notebook_bound_again(assignment):
+    shadowed = shadowed_reads(solution(assignment))
+    assert not shadowed, f"{assignment}: tests would read an earlier test's value instead of the notebook's: {shadowed}"
+
+
+def test_a_test_name_bound_again_by_the_notebook_is_found():
+    first_test, second_test = nbformat.v4.new_code_cell("rows = 3"), nbformat.v4.new_code_cell("assert rows > 5")
+    for test in (first_test, second_test):
+        test.metadata["nbgrader"] = {"grade_id": "t", "grade": True, "solution": False, "points": 1}
+    student = nbformat.v4.new_code_cell("rows = 10")
+    assert shadowed_reads(nbformat.v4.new_notebook(cells=[first_test, student, second_test])) == ["cell 2: rows"]
+    assert shadowed_reads(nbformat.v4.new_notebook(cells=[student, first_test, second_test])) == []
 
 
 def answer_notebook(source: str) -> nbformat.NotebookNode:

@@ -9,6 +9,4 @@ WRONG_DECISIONS = {
     ),
     # The usual threshold: half of the bad loans get through.
     "ex5-threshold": "threshold = 0.5",
-    # More weights, more learning: the large network is the one that overfits worst.
-    "ex7-ship-variant": 'ship_variant = "large (256-256)"',
 }

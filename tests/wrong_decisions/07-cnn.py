@@ -9,9 +9,4 @@ WRONG_DECISIONS = {
         keras.layers.Flatten(),
         keras.layers.Dense(10, activation="softmax"),
 ])""",
-    # "More variety" in general: rotations and zooms, but the shifted digits are shifted.
-    "ex5-augmentation": """augmentation = keras.Sequential([
-    keras.layers.RandomRotation(0.05, fill_mode="constant"),
-    keras.layers.RandomZoom(0.1, fill_mode="constant"),
-])""",
 }

@@ -13,6 +13,4 @@ WRONG_DECISIONS = {
 model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.003), loss="binary_crossentropy",
               metrics=["accuracy"])
 return model""",
-    # The model's own probabilities, untouched: nearly all names are new, but many break the spelling.
-    "ex6-temperature": "TEMPERATURE = 1.0",
 }

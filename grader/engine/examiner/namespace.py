@@ -5,8 +5,13 @@ asked of the student's kernel and arrives as plain data (see ``grader.engine.exa
 a :class:`StudentFunction` the test may call, or as a :class:`StudentObject` the test may
 only hand back. Modules arrive by name and are the examiner's own imports. Builtins are
 always the examiner's. Values a test assigns stay here, so hidden expected values never
-travel; binding a student object to a name, or deleting a student name, acts in the
-kernel (nbgrader's example ``del squares`` test works).
+travel and no student cell can change them; binding a student object to a name, or deleting
+a student name, acts in the kernel (nbgrader's example ``del squares`` test works).
+
+The price of that: where a notebook cell binds again a name an earlier test assigned, the
+later tests still read the test's value (stock nbgrader, with one namespace, would read the
+notebook's). Tests should give their own values names of their own; the course's tests check
+its labs for such reads (``tests/test_exercises.py``).
 """
 
 from __future__ import annotations
