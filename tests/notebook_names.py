@@ -80,6 +80,10 @@ def _follow(statements: list[ast.stmt], bound: set[str], read: set[str]) -> None
                 bound.update([handler.name] if handler.name else [])
                 _follow(handler.body, bound, read)
             _follow(statement.orelse + statement.finalbody, bound, read)
+        elif isinstance(statement, ast.AugAssign):  # x += 1 reads x, then binds it
+            reads(statement.value)
+            reads(statement.target)
+            bound.update([statement.target.id] if isinstance(statement.target, ast.Name) else [])
         else:
             text = ast.unparse(statement)
             read.update(read_names(text) - bound)

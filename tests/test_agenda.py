@@ -38,9 +38,9 @@ def agenda() -> dict[int, tuple[list[str], int]]:
     return {int(day): ([number.strip() for number in labs.split(",")], int(total)) for day, labs, total in rows}
 
 
-def optional_labs() -> dict[str, tuple[int, int]]:
-    """Optional lab's number → (the day it follows, the time the README gives it)."""
-    return {lab: (int(day), int(minutes)) for day, lab, minutes in OPTIONAL_ROW.findall(readme())}
+def optional_labs() -> list[tuple[str, int, int]]:
+    """(optional lab's number, the day it follows, the time the README gives it), one per row."""
+    return [(lab, int(day), int(minutes)) for day, lab, minutes in OPTIONAL_ROW.findall(readme())]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -49,17 +49,17 @@ def test_every_lab_states_its_time(assignment):
 
 
 def test_the_agenda_places_every_lab_once():
-    placed = [number for labs, _ in agenda().values() for number in labs] + list(optional_labs())
+    placed = [number for labs, _ in agenda().values() for number in labs] + [lab for lab, _, _ in optional_labs()]
     assert sorted(placed) == sorted(a[:2] for a in ASSIGNMENTS), f"the README's agenda places {placed}"
     assert sorted(agenda()) == [1, 2, 3]
-    assert all(day in agenda() for day, _ in optional_labs().values()), "an optional lab follows one of the days"
+    assert all(day in agenda() for _, day, _ in optional_labs()), "an optional lab follows one of the days"
 
 
 def test_the_agenda_shows_the_times_the_labs_state():
     by_number = {a[:2]: stated_minutes(a) for a in ASSIGNMENTS}
     for day, (labs, total) in agenda().items():
         assert total == sum(by_number[n] for n in labs), f"day {day}: its labs state {[by_number[n] for n in labs]}"
-    for lab, (_, minutes) in optional_labs().items():
+    for lab, _, minutes in optional_labs():
         assert minutes == by_number[lab], f"optional lab {lab} states {by_number[lab]} min"
 
 
