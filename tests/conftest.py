@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
+import nbformat
 import pytest
 import requests
 
@@ -47,6 +48,11 @@ def notebook_path(folder: Path, assignment: str) -> Path:
     notebooks = sorted((folder / assignment).glob("*.ipynb"))
     assert len(notebooks) == 1, f"{folder.name}/{assignment} should hold exactly one notebook, found {notebooks}"
     return notebooks[0]
+
+
+def read_solution(assignment: str) -> nbformat.NotebookNode:
+    """The instructor notebook of an assignment, as committed (without outputs)."""
+    return nbformat.read(notebook_path(SOLUTIONS, assignment), as_version=4)
 
 
 def text_bytes(path: Path) -> bytes:

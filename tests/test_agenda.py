@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 
-import nbformat
 import pytest
 
-from conftest import ASSIGNMENTS, REPO, SOLUTIONS, notebook_path
+from conftest import ASSIGNMENTS, REPO, read_solution
 
 #: Lab work a course day can hold, in minutes (issue 12: at most 2.5 hours).
 DAY_BUDGET_MINUTES = 150
@@ -22,7 +21,7 @@ OPTIONAL_ROW = re.compile(r"^\| after day (\d) \| [^|]+ \| (\d\d) \| (\d+) min \
 
 def stated_minutes(assignment: str) -> int:
     """The core time a lab states in its first cell ("**Time:** about N minutes")."""
-    intro = nbformat.read(notebook_path(SOLUTIONS, assignment), as_version=4).cells[0].source
+    intro = read_solution(assignment).cells[0].source
     found = TIME_LINE.search(intro)
     assert found, f"{assignment} should say in its first cell how long it takes: **Time:** about N minutes"
     return int(found.group(1))

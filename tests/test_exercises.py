@@ -11,7 +11,7 @@ import re
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENTS, LABS, SOLUTIONS, notebook_path
+from conftest import ASSIGNMENTS, LABS, notebook_path, read_solution
 from exercises import (
     answer_regions,
     graded_points,
@@ -28,19 +28,15 @@ SUBSTANTIAL_LINE = 16
 GIVEAWAY_SHARE = 0.5
 
 
-def solution(assignment: str) -> nbformat.NotebookNode:
-    return nbformat.read(notebook_path(SOLUTIONS, assignment), as_version=4)
-
-
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_lab_has_at_least_four_graded_exercises(assignment):
-    graded = graded_points(solution(assignment))
+    graded = graded_points(read_solution(assignment))
     assert len(graded) >= 4, f"{assignment} has {len(graded)} graded exercises: {sorted(graded)}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_a_third_of_the_points_go_to_decisions(assignment):
-    points = graded_points(solution(assignment))
+    points = graded_points(read_solution(assignment))
     decided = sum(points[cell] for cell in zeroed_by_wrong_decisions(assignment))
     total = sum(points.values())
     assert decided >= total / 3, (
@@ -50,7 +46,7 @@ def test_a_third_of_the_points_go_to_decisions(assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_wrong_decisions_name_cells_of_the_lab(assignment):
-    notebook = solution(assignment)
+    notebook = read_solution(assignment)
     cells = nbgrader_cells(notebook)
     answers = {grade_id for grade_id, cell in cells.items() if cell.metadata.nbgrader.get("solution")}
     where = f"tests/wrong_decisions/{assignment}.py"
@@ -75,7 +71,7 @@ def test_no_answer_is_shown_in_another_cell_of_the_student_lab(assignment):
     student_lab = nbformat.read(notebook_path(LABS, assignment), as_version=4)
     released = {cell.id: squeezed(cell.source) for cell in student_lab.cells}
     giveaways = []
-    for grade_id, cell in nbgrader_cells(solution(assignment)).items():
+    for grade_id, cell in nbgrader_cells(read_solution(assignment)).items():
         answer = substantial_lines("\n".join(answer_regions(cell)))
         if not cell.metadata.nbgrader.get("solution") or not answer:
             continue
@@ -111,7 +107,7 @@ def shadowed_reads(notebook: nbformat.NotebookNode) -> list[str]:
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_no_test_reads_a_name_of_an_earlier_test_that_the_notebook_bound_again(assignment):
-    shadowed = shadowed_reads(solution(assignment))
+    shadowed = shadowed_reads(read_solution(assignment))
     assert not shadowed, f"{assignment}: tests would read an earlier test's value instead of the notebook's: {shadowed}"
 
 

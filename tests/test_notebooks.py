@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bench.notebooks import execute, output_texts
-from conftest import ASSIGNMENTS, NOTEBOOK_SECONDS, SOLUTIONS, notebook_path
+from conftest import ASSIGNMENTS, NOTEBOOK_SECONDS, SOLUTIONS, notebook_path, read_solution
 
 FORBIDDEN_WARNINGS = ("DeprecationWarning", "FutureWarning")
 
@@ -25,8 +25,6 @@ def test_solution_runs_without_warnings(assignment, tmp_path):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_solution_is_committed_without_outputs(assignment):
-    import nbformat
-
-    notebook = nbformat.read(notebook_path(SOLUTIONS, assignment), as_version=4)
+    notebook = read_solution(assignment)
     with_outputs = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code" and cell.outputs]
     assert not with_outputs, f"clear the outputs of cells {with_outputs} before committing {assignment}"

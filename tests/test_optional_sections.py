@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from bench.notebooks import execute
-from conftest import ASSIGNMENTS, SOLUTIONS, notebook_path
+from conftest import ASSIGNMENTS, SOLUTIONS, notebook_path, read_solution
 from notebook_names import bound_names, python_source, read_before_bound, read_names
 
 OPTIONAL_MARK = "(optional, not graded)"
@@ -46,10 +46,6 @@ def optional_flags(notebook: nbformat.NotebookNode) -> list[bool]:
     return [parts[-1][1] for parts in parts_and_states(notebook)]
 
 
-def solution(assignment: str) -> nbformat.NotebookNode:
-    return nbformat.read(notebook_path(SOLUTIONS, assignment), as_version=4)
-
-
 def core_only(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The notebook without its optional sections."""
     flags = optional_flags(notebook)
@@ -58,7 +54,7 @@ def core_only(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def has_optional_code(assignment: str) -> bool:
-    notebook = solution(assignment)
+    notebook = read_solution(assignment)
     flags = optional_flags(notebook)
     return any(optional and cell.cell_type == "code" for cell, optional in zip(notebook.cells, flags, strict=True))
 
@@ -69,14 +65,14 @@ WITH_OPTIONAL_CODE = [assignment for assignment in ASSIGNMENTS if has_optional_c
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_optional_sections_begin_and_end_at_cell_boundaries(assignment):
     """A cell is either core or optional, so that the core can be run and read without the rest."""
-    cells = parts_and_states(solution(assignment))
+    cells = parts_and_states(read_solution(assignment))
     mixed = [index for index, parts in enumerate(cells) if len({optional for _, optional in parts}) > 1]
     assert not mixed, f"{assignment}: cells {mixed} hold core and optional text; split them at the heading"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_optional_sections_hold_no_graded_cell(assignment):
-    notebook = solution(assignment)
+    notebook = read_solution(assignment)
     graded = [
         cell.metadata.nbgrader.grade_id
         for cell, optional in zip(notebook.cells, optional_flags(notebook), strict=True)
@@ -103,7 +99,7 @@ def names_the_core_needs(notebook: nbformat.NotebookNode) -> list[str]:
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_the_core_runs_without_the_optional_sections(assignment):
-    needed = names_the_core_needs(solution(assignment))
+    needed = names_the_core_needs(read_solution(assignment))
     assert not needed, f"{assignment}: core cells read names last bound in an optional section: {needed}"
 
 
