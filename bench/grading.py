@@ -40,6 +40,8 @@ from bench.notebooks import execute
 from grader.course import load_course_config
 from grader.demo import build
 from grader.demo.run import make_course
+from grader.engine.sandbox import resolve_mode
+from grader.errors import GraderError
 from grader.release import release
 
 REPO = Path(__file__).resolve().parent.parent
@@ -163,6 +165,13 @@ def main(argv: list[str] | None = None) -> int:
     cases = [(assignment, args.students) for assignment in args.assignment or DEFAULT_ASSIGNMENTS]
     if args.small:
         cases.append((cases[0][0], args.small))
+    try:
+        sandbox, _ = resolve_mode(args.sandbox)
+    except GraderError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    how = "forked from warm templates" if sandbox == "none" else "each a new process in a new sandbox"
+    print(f"sandbox: {sandbox} (the grader's kernels and examiners {how})")
     print(
         f"load before: {' '.join(f'{value:.2f}' for value in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} cores"
     )
@@ -170,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     for assignment, students in cases:
         scratch = Path(tempfile.mkdtemp(prefix="grader-bench-"))
         print(f"{students} x {assignment} in {scratch}", flush=True)
-        runs, own = compare(scratch, assignment, students, args.jobs, args.sandbox)
+        runs, own = compare(scratch, assignment, students, args.jobs, sandbox)
         same = report(assignment, students, args.jobs, runs, own)
         all_same &= same
         if same and not args.keep:

@@ -29,8 +29,10 @@ from grader_fixtures import quiz
 
 pytestmark = pytest.mark.kernel  # starts kernels or a Jupyter server
 
+#: How kernels start: without a sandbox (started anew, or forked from a template), or in bubblewrap.
 MODES = [
     "none",
+    "forked",
     pytest.param(
         "bwrap", marks=pytest.mark.skipif(bwrap_problem() is not None, reason=f"no sandbox here: {bwrap_problem()}")
     ),
@@ -66,8 +68,9 @@ def run(
         (scratch / "work" / name).write_text(text)
     for name, target in (links or {}).items():
         (scratch / "work" / name).symlink_to(target)
+    sandbox = SandboxSettings("none" if mode == "forked" else mode, readonly, limits or GraderLimits())
     try:
-        execute_notebook(nb, scratch / "work", SandboxSettings(mode, readonly, limits or GraderLimits()))
+        execute_notebook(nb, scratch / "work", sandbox, forked=["json"] if mode == "forked" else None)
     finally:
         shutil.rmtree(scratch)
     return nb

@@ -24,6 +24,7 @@ from grader.engine.examiner.client import ExaminerStopped
 from grader.engine.examiner.verdict import Verdict
 from grader.engine.sandbox import SandboxSettings
 from grader.engine.session import KernelSession, kernel_name_of
+from grader.engine.templates import Templates
 from grader.hidden import ReportedScore
 
 
@@ -218,10 +219,20 @@ def verdict_outputs(verdict: Verdict, cell: NotebookNode) -> list[NotebookNode]:
     return [*outputs, partial]
 
 
-def execute_notebook(nb: NotebookNode, workdir: Path, sandbox: SandboxSettings) -> ExecutionReport:
-    """Run ``nb`` in place (outputs are written into it) in a new kernel in ``workdir``'s sandbox."""
+def execute_notebook(
+    nb: NotebookNode, workdir: Path, sandbox: SandboxSettings, forked: list[str] | None = None
+) -> ExecutionReport:
+    """Run ``nb`` in place (outputs are written into it) in a new kernel in ``workdir``'s sandbox;
+    with ``forked`` (no sandbox), the kernel and examiner are forked from templates that imported
+    those modules."""
 
     async def start_and_run() -> ExecutionReport:
-        return await run_notebook(nb, await KernelSession.start(kernel_name_of(nb), workdir, sandbox))
+        templates = Templates(str(workdir.parent)) if forked is not None else None
+        try:
+            pair = await templates.prepare(kernel_name_of(nb), sandbox, forked, forked) if templates else None
+            return await run_notebook(nb, await KernelSession.start(kernel_name_of(nb), workdir, sandbox, pair))
+        finally:
+            if templates is not None:
+                await templates.stop()
 
     return asyncio.run(start_and_run())

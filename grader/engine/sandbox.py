@@ -25,6 +25,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpec, KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
@@ -35,6 +36,9 @@ from grader.engine.cgroup import KernelCgroup
 from grader.engine.settings import SANDBOX_MODES, GraderLimits
 from grader.errors import GraderError
 from grader.hidden import INSTRUCTOR_FILES_ENV
+
+if TYPE_CHECKING:
+    from grader.engine.templates import Template
 
 #: The kernel provisioner's name, as ``pyproject.toml`` registers it.
 PROVISIONER = "grader-sandbox"
@@ -157,7 +161,7 @@ def thread_budget(jobs: int, cores: int | None = None) -> int:
     return max(1, (cores or os.cpu_count() or 1) // max(1, jobs))
 
 
-def _minimal_environment(home: Path, threads: int = 0) -> dict[str, str]:
+def minimal_environment(home: Path, threads: int = 0) -> dict[str, str]:
     """The kernel's environment: nothing from the instructor's shell (tokens, paths, proxies)."""
     return {
         **{name: str(threads) for name in THREAD_VARIABLES if threads},
@@ -170,6 +174,11 @@ def _minimal_environment(home: Path, threads: int = 0) -> dict[str, str]:
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "NBGRADER_EXECUTION": "autograde",  # as stock nbgrader sets it: courses use it to skip slow cells
     }
+
+
+def prlimits(limits: GraderLimits) -> dict[str, int]:
+    """The limits ``prlimit`` sets on every kernel and examiner (see :func:`_limit_command`)."""
+    return {"memory_bytes": limits.memory_bytes, "cpu_seconds": limits.cpu_seconds, "file_bytes": limits.file_bytes}
 
 
 def _limit_command(limits: GraderLimits, count_processes: bool) -> list[str]:
@@ -264,7 +273,7 @@ def kernel_home(workdir: Path) -> Path:
     return workdir.parent / "home"
 
 
-def _safe_path_python(command: list[str]) -> list[str]:
+def safe_path_python(command: list[str]) -> list[str]:
     """A Python kernel's command with ``-P``: the working folder is not put on ``sys.path`` before
     the kernel starts, so an ``ipykernel_launcher.py`` planted there cannot replace the kernel.
     (The grader puts the folder back where IPython puts it once the kernel is up.)"""
@@ -282,18 +291,19 @@ class SandboxProvisioner(LocalProvisioner):
     """
 
     cgroup: KernelCgroup | None = None
+    fork_command: list[str] | None = None  # set when a template of the manager's becomes the kernel
 
     async def pre_launch(self, **kwargs) -> dict:
         kwargs = await super().pre_launch(**kwargs)
         manager: SandboxedKernelManager = self.parent
         workdir, sandbox = manager.workdir, manager.sandbox
         home = kernel_home(workdir)
-        kwargs["env"] = _minimal_environment(home, sandbox.limits.threads)
+        kwargs["env"] = minimal_environment(home, sandbox.limits.threads)
         kwargs["cwd"] = str(workdir)
         # The kernel's own stdout and stderr would land in the worker's log, whose last lines
         # explain a failed job: student code must not write them. Cell output travels over IOPub.
         kwargs["stdout"] = kwargs["stderr"] = subprocess.DEVNULL
-        command = _safe_path_python(kwargs["cmd"])
+        command = safe_path_python(kwargs["cmd"])
         limits = _limit_command(sandbox.limits, count_processes=manager.kernel_uid is not None)
         if sandbox.mode == "bwrap":
             if manager.kernel_uid is not None:
@@ -309,10 +319,29 @@ class SandboxProvisioner(LocalProvisioner):
             kwargs["cmd"] = wrapper + limits + command
         else:
             kwargs["cmd"] = ["setpriv", "--pdeathsig", "KILL", *limits, *command]
+            if manager.template is not None and manager.template.kind.can_run(command):
+                self.fork_command = command
         self.cgroup = KernelCgroup.create(sandbox.limits.ram_bytes)
         if self.cgroup is not None:
             kwargs["cmd"] = self.cgroup.join_command() + kwargs["cmd"]
         return kwargs
+
+    async def launch_kernel(self, cmd: list[str], **kwargs) -> dict:
+        """Start the kernel's process, or have the manager's template fork it (unsandboxed runs:
+        see :mod:`grader.engine.forkserver`)."""
+        if self.fork_command is None:
+            return await super().launch_kernel(cmd, **kwargs)
+        manager: SandboxedKernelManager = self.parent
+        self.process = await manager.template.fork(
+            self.fork_command,
+            kwargs["env"],
+            Path(kwargs["cwd"]),
+            prlimits(manager.sandbox.limits),
+            str(self.cgroup.path / "cgroup.procs") if self.cgroup is not None else None,
+        )
+        self.pid = self.pgid = self.process.pid
+        self.cwd = kwargs["cwd"]
+        return self.connection_info
 
     async def cleanup(self, restart: bool = False) -> None:
         await super().cleanup(restart)
@@ -341,16 +370,18 @@ class SandboxedKernelManager(AsyncKernelManager):
     workdir: Path
     sandbox: SandboxSettings
     kernel_uid: int | None = None
+    template: Template | None = None  # forks the kernel instead of a command starting it (no sandbox)
 
     @default("kernel_spec_manager")
     def _sandboxed_specs(self) -> KernelSpecManager:
         return SandboxedKernelSpecManager(parent=self)
 
-    def prepare(self, workdir: Path, sandbox: SandboxSettings) -> None:
+    def prepare(self, workdir: Path, sandbox: SandboxSettings, template: Template | None = None) -> None:
         """Make the kernel's home (see :func:`kernel_home`) and place the connection file and IPC
-        sockets there."""
+        sockets there; without a sandbox, ``template`` (if it runs the kernel's Python) forks the kernel."""
         self.workdir = workdir
         self.sandbox = sandbox
+        self.template = template if sandbox.mode == "none" else None
         home = kernel_home(workdir)
         runtime = home / ".kernel"
         runtime.mkdir(parents=True, exist_ok=True)
@@ -364,6 +395,10 @@ class SandboxedKernelManager(AsyncKernelManager):
             self.kernel_uid = 200000 + secrets.randbelow(1_000_000)
 
 
+#: The examiner's command line (the sandbox wraps it).
+EXAMINER_PROGRAM = [sys.executable, "-P", "-m", "grader.engine.examiner"]
+
+
 def examiner_launch(program: list[str], workdir: Path, private: Path, sandbox: SandboxSettings, grader_home: str):
     """(command, environment) that start the examiner ``program`` in ``workdir``.
 
@@ -375,7 +410,7 @@ def examiner_launch(program: list[str], workdir: Path, private: Path, sandbox: S
     """
     import_path = [grader_home, *([sandbox.instructor_files] if sandbox.instructor_files else [])]
     environment = {
-        **_minimal_environment(private, sandbox.limits.threads),
+        **minimal_environment(private, sandbox.limits.threads),
         "TMPDIR": str(private),
         "PYTHONPATH": os.pathsep.join(import_path),  # the grader first: no course file can shadow it
         "TF_CPP_MIN_LOG_LEVEL": "3",

@@ -9,6 +9,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jupyter_client.asynchronous import AsyncKernelClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -17,6 +18,9 @@ from nbformat import NotebookNode
 from grader.engine.examiner.client import Examiner, answer_expression, student_side_setup
 from grader.engine.sandbox import SandboxedKernelManager, SandboxSettings, give_to, resolve_kernel_name
 from grader.engine.warmup import warm_up_code
+
+if TYPE_CHECKING:
+    from grader.engine.templates import TemplatePair
 
 #: What IPython does at start unless Python runs with ``-P`` (as the grader's kernels do): the working
 #: folder on ``sys.path`` after the standard library, so a submission's own modules import as under
@@ -49,10 +53,13 @@ class KernelSession:
     problem: str | None = None  # why the kernel could not be prepared, if it could not
 
     @classmethod
-    async def start(cls, kernel_name: str, workdir: Path, sandbox: SandboxSettings) -> KernelSession:
+    async def start(
+        cls, kernel_name: str, workdir: Path, sandbox: SandboxSettings, templates: TemplatePair | None = None
+    ) -> KernelSession:
+        """Start a kernel and its examiner (without a sandbox, forked from ``templates``)."""
         km = SandboxedKernelManager(kernel_name=kernel_name)
-        km.prepare(workdir, sandbox)
-        examiner_start = asyncio.ensure_future(Examiner.start(workdir, sandbox))
+        km.prepare(workdir, sandbox, templates.kernel if templates else None)
+        examiner_start = asyncio.ensure_future(Examiner.start(workdir, sandbox, templates and templates.examiner))
         try:
             await km.start_kernel()
             kc = km.client()

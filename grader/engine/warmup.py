@@ -14,6 +14,10 @@ import ast
 import inspect
 from typing import TYPE_CHECKING
 
+from nbgrader import utils as nbgrader_utils
+
+from grader.engine.forkserver import import_modules
+
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
@@ -22,8 +26,6 @@ def modules_imported(notebooks: list[NotebookNode], tests: bool = False) -> list
     """Every module the notebooks' code cells import, in the order they first do. Test cells count
     only with ``tests`` (for the examiner): nothing of a test, not even what it imports, reaches a
     kernel."""
-    from nbgrader import utils as nbgrader_utils  # here: the examiner imports this module for import_modules
-
     found: dict[str, None] = {}
     for nb in notebooks:
         for cell in nb.cells:
@@ -42,20 +44,6 @@ def modules_imported(notebooks: list[NotebookNode], tests: bool = False) -> list
                 elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                     found.setdefault(node.module)
     return list(found)
-
-
-def import_modules(names: list[str]) -> None:
-    """Import ``names``; a module that is not installed, or fails to import, is skipped (the
-    notebook or test that needs it will say so itself). Runs in the examiner, and its source in kernels."""
-    import importlib
-    import importlib.util
-
-    for name in names:
-        try:
-            if importlib.util.find_spec(name.split(".")[0]) is not None:
-                importlib.import_module(name)
-        except Exception:  # noqa: BLE001, S112 - any failure here is the notebook's to report
-            continue
 
 
 def warm_up_code(modules: list[str]) -> str:

@@ -10,7 +10,9 @@ preprocessors against a read-only snapshot of the gradebook (restoring the instr
 cells exactly as nbgrader's ``autograde`` does), starts a kernel in an empty private scratch
 folder, copies the submission's files there, executes the notebook in the sandbox and leaves
 the executed notebooks (with the submission's ``timestamp.txt``) where the recorder's nbgrader
-reads them, then the job's :class:`SubmissionResult`. Every file appears by atomic rename, the result last, so a killed
+reads them, then the job's :class:`SubmissionResult`. Without a sandbox, kernels and examiners
+are forked from the worker's templates (:mod:`grader.engine.forkserver`), which have imported what
+the assignment imports. Every file appears by atomic rename, the result last, so a killed
 worker leaves either a complete result or none.
 """
 
@@ -40,6 +42,7 @@ from grader.engine.sandbox import SandboxSettings
 from grader.engine.scratch import enter_private_mounts, new_scratch, remove_scratch
 from grader.engine.session import KernelSession, kernel_name_of
 from grader.engine.settings import GraderLimits
+from grader.engine.templates import TemplatePair, Templates
 
 #: nbgrader's sanitizing steps of ``autograde``, in its order (a course may configure each).
 SANITIZERS = (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata)
@@ -94,12 +97,15 @@ class SpareKernel:
     task: asyncio.Task
 
     @classmethod
-    def start(cls, kernel_name: str, sandbox: SandboxSettings, job: GradingJob) -> SpareKernel:
-        """Start the kernel, and have it and its examiner import the modules ``job`` preloads while they wait."""
+    def start(
+        cls, kernel_name: str, sandbox: SandboxSettings, job: GradingJob, templates: TemplatePair | None
+    ) -> SpareKernel:
+        """Start the kernel, and have it and its examiner import the modules ``job`` preloads while they
+        wait (forked from ``templates``, they have imported them already)."""
         scratch = new_scratch(job.scratch_root, sandbox.limits.scratch_bytes)
 
         async def started() -> KernelSession:
-            session = await KernelSession.start(kernel_name, scratch / "work", sandbox)
+            session = await KernelSession.start(kernel_name, scratch / "work", sandbox, templates)
             await session.warm_up(job.preload, job.examiner_preload)
             return session
 
@@ -129,7 +135,11 @@ class SpareKernel:
 
 
 async def kernel_in_fresh_folder(
-    kernel_name: str, sandbox: SandboxSettings, job: GradingJob, spare: SpareKernel | None
+    kernel_name: str,
+    sandbox: SandboxSettings,
+    job: GradingJob,
+    spare: SpareKernel | None,
+    templates: TemplatePair | None,
 ) -> tuple[Path, KernelSession]:
     """A kernel started in an empty scratch folder of its own (``spare``'s, when it suits): no kernel
     ever starts where a submission's files or an earlier notebook's kernel could have left start-up code.
@@ -140,7 +150,7 @@ async def kernel_in_fresh_folder(
             return spare.scratch, session
     scratch = new_scratch(job.scratch_root, sandbox.limits.scratch_bytes)
     try:
-        session = await KernelSession.start(kernel_name, scratch / "work", sandbox)
+        session = await KernelSession.start(kernel_name, scratch / "work", sandbox, templates)
     except BaseException:
         remove_scratch(scratch)
         raise
@@ -149,9 +159,12 @@ async def kernel_in_fresh_folder(
 
 
 async def grade(
-    job: GradingJob, spare: SpareKernel | None = None, more_jobs: bool = True
+    job: GradingJob, spare: SpareKernel | None = None, more_jobs: bool = True, templates: Templates | None = None
 ) -> tuple[SubmissionResult, SpareKernel | None]:
     """Execute every notebook of the submission, each in a fresh folder; write the result record.
+
+    Without a sandbox, kernels and examiners are forked from ``templates`` (see
+    :mod:`grader.engine.forkserver`).
 
     Returns the record and a kernel started ahead for the next notebook (``spare`` is used
     for this job's first notebook when it suits). Without ``more_jobs`` none is started after
@@ -186,13 +199,18 @@ async def grade(
             taken, spare = spare, None
             started = time.monotonic()
             try:
-                scratch, session = await kernel_in_fresh_folder(kernel_name, sandbox, job, taken)
+                pair = (
+                    await templates.prepare(kernel_name, sandbox, job.preload, job.examiner_preload)
+                    if templates
+                    else None
+                )
+                scratch, session = await kernel_in_fresh_folder(kernel_name, sandbox, job, taken, pair)
             except NoSuchKernel:
                 reason = f"its kernel `{kernel_name}` is not installed on the grading machine"
                 result.notebooks[notebook] = NotebookResult(NotebookStatus.NOT_RUN, reason)
                 continue
             if more_jobs or notebook != job.notebooks[-1]:
-                spare = SpareKernel.start(kernel_name, sandbox, job)
+                spare = SpareKernel.start(kernel_name, sandbox, job, pair)
             ready = time.monotonic()
             try:
                 copy_submission(job, scratch / "work")
@@ -233,13 +251,16 @@ def _die_with_parent() -> None:
 async def serve(jobs: TextIO, answers: TextIO) -> None:
     """Grade the jobs named on ``jobs``, one per line, answering ``done <job>`` for each."""
     spare: SpareKernel | None = None
+    templates: Templates | None = None
     try:
         while line := await asyncio.to_thread(jobs.readline):
             job_file, _, hint = line.strip().partition("\t")
             if not job_file:
                 continue
             started = time.monotonic()
-            _, spare = await grade(GradingJob.load(Path(job_file)), spare, more_jobs=hint != "last")
+            job = GradingJob.load(Path(job_file))
+            templates = templates or Templates(job.scratch_root)
+            _, spare = await grade(job, spare, hint != "last", templates)
             print(f"graded {job_file} in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
             answers.write(f"done {job_file}\n")
             answers.flush()

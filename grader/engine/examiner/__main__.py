@@ -22,7 +22,7 @@ import sys
 
 from grader.engine.examiner.namespace import KernelLink, StudentNamespace
 from grader.engine.examiner.verdict import run_test_cell
-from grader.engine.warmup import import_modules
+from grader.engine.forkserver import import_modules
 from grader.hidden import take_reported
 
 

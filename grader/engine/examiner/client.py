@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -12,7 +11,8 @@ from pathlib import Path
 from grader.engine import GRADER_HOME
 from grader.engine.examiner import student_side, wire
 from grader.engine.examiner.verdict import Verdict
-from grader.engine.sandbox import SandboxSettings, examiner_launch
+from grader.engine.sandbox import EXAMINER_PROGRAM, SandboxSettings, examiner_launch
+from grader.engine.templates import Template, fork_piped
 from grader.hidden import ReportedScore
 
 #: The source a fresh kernel runs to install the answering end (see ``student_side``).
@@ -20,7 +20,6 @@ STUDENT_SIDE_SOURCE = Path(student_side.__file__).read_text()
 WIRE_SOURCE = Path(wire.__file__).read_text()
 #: Largest message between worker and examiner (a model or an array in one line).
 MESSAGE_LIMIT = 1024**3
-#: The folder that holds the ``grader`` package: the examiner imports it from there only.
 
 #: How long stopping an examiner may wait for it to be gone.
 STOP_SECONDS = 30
@@ -55,13 +54,16 @@ class Examiner:
         self._preloading: asyncio.Future | None = None
 
     @classmethod
-    async def start(cls, workdir: Path, sandbox: SandboxSettings) -> Examiner:
+    async def start(cls, workdir: Path, sandbox: SandboxSettings, template: Template | None = None) -> Examiner:
         """Start the process in the notebook's folder (tests read the files it wrote), sandboxed
         like the kernel, with a private home and only the grader and the instructor's files on its
-        import path (``-P``: never the folder's own modules, which a student may have written)."""
+        import path (``-P``: never the folder's own modules, which a student may have written).
+        Without a sandbox, ``template`` (when it suits) forks it with the tests' modules imported."""
         folder = tempfile.TemporaryDirectory(prefix="examiner-", dir=workdir.parent)
-        program = [sys.executable, "-P", "-m", "grader.engine.examiner"]
-        command, environment = examiner_launch(program, workdir, Path(folder.name), sandbox, GRADER_HOME)
+        command, environment = examiner_launch(EXAMINER_PROGRAM, workdir, Path(folder.name), sandbox, GRADER_HOME)
+        if sandbox.mode == "none" and template is not None and template.kind.can_run(EXAMINER_PROGRAM):
+            process = await fork_piped(template, EXAMINER_PROGRAM, environment, workdir, MESSAGE_LIMIT)
+            return cls(process, folder)
         process = await asyncio.create_subprocess_exec(
             *command,
             stdin=asyncio.subprocess.PIPE,
