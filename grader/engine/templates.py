@@ -1,8 +1,9 @@
-"""The worker's end of :mod:`grader.engine.forkserver`: start a template, ask it for children.
+"""The worker's end of :mod:`grader.engine.forkserver`: start templates, ask them for children.
 
-A :class:`Template` is one forkserver process; :meth:`Template.fork` returns a
-:class:`ForkedProcess`, which jupyter_client's provisioner and the examiner's client use as
-they use a process they started themselves (poll, wait, signal, kill).
+A worker's :class:`Templates` start, on first use, the template of each kind its notebooks need
+(one for kernels, one for examiners). A :class:`Template` is one forkserver process;
+:meth:`Template.fork` returns a :class:`ForkedProcess`, which jupyter_client's provisioner and
+the examiner's client use as they use a process they started themselves (poll, wait, signal, kill).
 """
 
 from __future__ import annotations
