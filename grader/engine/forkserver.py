@@ -77,7 +77,7 @@ def become(request: dict, fds: list[int]) -> None:
             resource.setrlimit(RLIMITS[name], (value, value))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     null = os.open(os.devnull, os.O_RDWR)
-    streams = [*fds, *[null] * (3 - len(fds))] if fds else [null, null, null]
+    streams = [*fds, *[null] * (3 - len(fds))]
     for target, source in enumerate(streams):
         os.dup2(source, target)
     for fd in {null, *fds}:

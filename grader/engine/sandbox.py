@@ -176,19 +176,17 @@ def minimal_environment(home: Path, threads: int = 0) -> dict[str, str]:
     }
 
 
+#: ``prlimit``'s option for each of the limits every kernel gets (a forked kernel sets the same ones itself).
+PRLIMIT_OPTIONS = {"memory_bytes": "--as", "cpu_seconds": "--cpu", "file_bytes": "--fsize"}
+
+
 def prlimits(limits: GraderLimits) -> dict[str, int]:
-    """The limits ``prlimit`` sets on every kernel and examiner (see :func:`_limit_command`)."""
-    return {"memory_bytes": limits.memory_bytes, "cpu_seconds": limits.cpu_seconds, "file_bytes": limits.file_bytes}
+    """The limits ``prlimit`` sets on every kernel (see :func:`_limit_command`), by name."""
+    return {name: getattr(limits, name) for name in PRLIMIT_OPTIONS}
 
 
 def _limit_command(limits: GraderLimits, count_processes: bool) -> list[str]:
-    command = [
-        "prlimit",
-        f"--as={limits.memory_bytes}",
-        f"--cpu={limits.cpu_seconds}",
-        f"--fsize={limits.file_bytes}",
-        "--core=0",
-    ]
+    command = ["prlimit", *(f"{PRLIMIT_OPTIONS[name]}={value}" for name, value in prlimits(limits).items()), "--core=0"]
     if count_processes:
         command.append(f"--nproc={limits.processes}")
     return command + ["--"]

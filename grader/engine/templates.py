@@ -110,8 +110,8 @@ class ForkedProcess:
     async def wait_async(self) -> int:
         """Wait for the end without blocking the event loop."""
         if self.returncode is None:
-            ended = asyncio.get_running_loop().create_future()
             loop = asyncio.get_running_loop()
+            ended = loop.create_future()
             loop.add_reader(self._pidfd, lambda: ended.done() or ended.set_result(None))
             try:
                 await ended
@@ -203,7 +203,7 @@ class Template:
         return ForkedProcess(answer["pid"])
 
     async def stop(self) -> None:
-        """End the template (its children live on until their own end)."""
+        """End the template, and with it every child still running (each has it as its parent-death signal)."""
         self.channel.close()
         if self.process.returncode is None:
             self.process.kill()
